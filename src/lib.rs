@@ -1,2 +1,30 @@
 //! rankmap: an HTTP service that turns SEO exports into a keyword map, an on-page audit and an
 //! Excel report.
+//!
+//! # Layout
+//!
+//! The request path: [`startup`] binds the listener and runs the accept loop; [`api`] holds the
+//! router and one handler module per operation; handlers parse into typed values
+//! ([`jobs::id::JobId`], [`jobs::model::FilterOption`]), call [`jobs::service::JobService`] and
+//! answer DTOs or an [`error::ApiError`] envelope.
+//!
+//! The job path: an upload becomes a queued [`jobs::model::Job`] in a [`jobs::store::JobStore`]
+//! and its id goes into a [`jobs::queue::JobQueue`]; when a worker slot frees up the job runs
+//! ([`jobs::worker`]): the script is spawned by [`runner`], its `result.json` is ingested into
+//! NDJSON tables by [`results`], the workbook is written by [`report`], and the completed body
+//! is stored once and served from bytes. [`jobs::cleanup`] sweeps finished jobs after their
+//! retention.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod files;
+pub mod jobs;
+pub mod report;
+pub mod request_id;
+pub mod results;
+pub mod runner;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod upload_kind;

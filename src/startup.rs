@@ -1,0 +1,209 @@
+//! The one start-up seam: [`Application::build`] binds the listener, picks the backends, spawns
+//! the long-lived tasks; [`Application::run_until_stopped`] serves until a shutdown signal.
+//! Integration tests start the server through the same two calls.
+//!
+//! Connections are accepted by a small hyper-util loop rather than `axum::serve`, which sets no
+//! hyper timer (so no header-read timeout) and has no connection limit: here each connection
+//! holds a semaphore permit (`server.max_connections`; beyond, connections wait in the backlog),
+//! gets `ConnectInfo`, and is drained gracefully on shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::files::sweep_rankmap_entries;
+use crate::jobs::queue::MemoryJobQueue;
+use crate::jobs::service::JobService;
+use crate::jobs::store::MemoryJobStore;
+use crate::state::AppState;
+
+/// A built, bound, not yet serving server.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    tasks: TaskTracker,
+    stop_tasks: CancellationToken,
+}
+
+impl Application {
+    /// Prepares directories, backends and background tasks, and binds `server.bind`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        for dir in [&config.storage.uploads_dir, &config.storage.results_dir] {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create directory {}", dir.display()))?;
+            // Nothing survives a restart with the in-memory store.
+            let removed = sweep_rankmap_entries(dir)
+                .with_context(|| format!("cannot sweep directory {}", dir.display()))?;
+            if removed > 0 {
+                tracing::info!(dir = %dir.display(), removed, "removed leftovers of a previous run");
+            }
+        }
+        if let Err(why) = crate::runner::check_command(&config.runner.command) {
+            tracing::warn!("analyzer unavailable: {why}; jobs will fail until it is installed");
+        }
+
+        let store = Arc::new(MemoryJobStore::new());
+        let (queue, queue_events) =
+            MemoryJobQueue::new(config.runner.concurrency.get(), config.runner.max_queued);
+        let jobs = Arc::new(JobService::new(
+            store,
+            Arc::new(queue.clone()),
+            Arc::clone(&config),
+        ));
+
+        let tasks = TaskTracker::new();
+        let stop_tasks = CancellationToken::new();
+        tasks.spawn(queue.run(stop_tasks.clone()));
+        tasks.spawn(Arc::clone(&jobs).dispatch(queue_events, stop_tasks.clone()));
+        tasks.spawn(crate::jobs::cleanup::run(
+            Arc::clone(&jobs),
+            stop_tasks.clone(),
+        ));
+
+        let listener = TcpListener::bind(config.server.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            config,
+            jobs,
+            draining: CancellationToken::new(),
+        };
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            tasks,
+            stop_tasks,
+        })
+    }
+
+    /// The address actually bound (port 0 picks one).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (tests inspect the job service through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains: queued jobs fail, running jobs get
+    /// `server.shutdown_grace_secs`, open connections are closed gracefully.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            tasks,
+            stop_tasks,
+            ..
+        } = self;
+        let config = Arc::clone(&state.config);
+        let router = crate::api::router(state.clone());
+        let mut http = auto::Builder::new(TokioExecutor::new());
+        http.http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.server.header_timeout);
+        let graceful = GracefulShutdown::new();
+        let permits = Arc::new(Semaphore::new(config.server.max_connections.get()));
+        tokio::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                _ = &mut shutdown => break,
+                permit = Arc::clone(&permits).acquire_owned() => permit?,
+            };
+            let (stream, peer) = tokio::select! {
+                _ = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let service = router.clone().map_request(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                },
+            );
+            let connection = http
+                .serve_connection_with_upgrades(
+                    TokioIo::new(stream),
+                    TowerToHyperService::new(service),
+                )
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(permit);
+            });
+        }
+        drop(listener);
+        tracing::info!("shutting down");
+        state.draining.cancel();
+        state.jobs.close_queue().await;
+        state.jobs.tasks.close();
+        if tokio::time::timeout(config.server.shutdown_grace, state.jobs.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("running jobs did not finish in time; stopping them");
+            state.jobs.stop_running();
+            let kill = config.runner.kill_grace + Duration::from_secs(1);
+            let _ = tokio::time::timeout(kill, state.jobs.tasks.wait()).await;
+        }
+        stop_tasks.cancel();
+        tasks.close();
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            graceful.shutdown().await;
+            tasks.wait().await;
+        })
+        .await;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

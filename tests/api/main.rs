@@ -1,0 +1,11 @@
+//! The integration test binary: the real server on 127.0.0.1:0, spoken to over HTTP.
+
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+mod analyze_file;
+mod cli;
+mod download;
+mod errors;
+mod helpers;
+mod job_lifecycle;
+mod job_status;
