@@ -85,7 +85,12 @@ async fn any_other_name_is_result_not_found_and_nothing_outside_is_read() {
     std::fs::write(app.results.join("secret.txt"), "do not serve").unwrap();
     let unknown = "rankmap_job_1738268400000_a1b2c3d4e5f6a7b8.xlsx";
     // A bare `..` segment is resolved by the client before sending; it must not reach a file.
-    let dotdot = app.client.get(app.url("/api/v1/analysis/download/..")).send().await.unwrap();
+    let dotdot = app
+        .client
+        .get(app.url("/api/v1/analysis/download/.."))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dotdot.status(), 404);
     for name in [
         "..%2Fsecret.txt",

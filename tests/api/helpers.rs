@@ -14,6 +14,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub uploads: PathBuf,
     pub results: PathBuf,
+    /// The server's shared state, for driving the job service directly (e.g. a sweep at a
+    /// chosen time).
+    pub state: rankmap::state::AppState,
     _dirs: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     pub stopped: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -34,7 +37,11 @@ pub fn stub_command(args: &[&str]) -> Vec<String> {
 
 /// Starts a server with the stub analyzer, after `adjust` has changed the test defaults.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let dirs = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(tempfile::tempdir().expect("temp dir"), adjust).await
+}
+
+/// Like [`spawn_app_with`], with the uploads and results directories under `dirs`.
+pub async fn spawn_app_in(dirs: tempfile::TempDir, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::defaults(&repo_root()).expect("defaults load");
     config.server.bind = "127.0.0.1:0".parse().expect("addr");
     config.storage.uploads_dir = dirs.path().join("uploads");
@@ -50,6 +57,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     );
     let app = Application::build(config).await.expect("server builds");
     let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
     let (stop, stopped_rx) = oneshot::channel::<()>();
     let stopped = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped_rx.await;
@@ -62,6 +70,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
             .expect("client"),
         uploads,
         results,
+        state,
         _dirs: dirs,
         stop: Some(stop),
         stopped: Some(stopped),

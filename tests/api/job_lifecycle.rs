@@ -188,3 +188,147 @@ async fn the_server_stops_cleanly() {
     app.wait_for_job(&id).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn cancel_takes_a_queued_job_out_of_the_queue_and_moves_the_others_up() {
+    let app = spawn_app_with(|c| {
+        c.runner.command = stub_command(&["--mode", "hang"]);
+        c.runner.concurrency = std::num::NonZeroUsize::new(1).unwrap();
+    })
+    .await;
+    let running = app.submit().await;
+    app.wait_until(&running, Duration::from_secs(10), |b| {
+        b["phase"] == "running"
+    })
+    .await;
+    let (first, second) = (app.submit().await, app.submit().await);
+    assert_eq!(app.status(&second).await.1["queuePosition"], 2);
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/analysis/job/{first}")))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["status"].as_str(), body["phase"].as_str()),
+        (Some("failed"), Some("queued"))
+    );
+    assert_eq!(body["error"]["code"], "cancelled");
+    assert_eq!(body["startedAt"], Value::Null);
+    app.wait_until(&second, Duration::from_secs(5), |b| b["queuePosition"] == 1)
+        .await;
+    assert!(
+        !app.uploads.join(&first).exists(),
+        "the cancelled job's upload is gone"
+    );
+    assert!(app.uploads.join(&second).exists());
+}
+
+#[tokio::test]
+async fn the_sweep_removes_finished_jobs_after_their_retention_and_never_live_ones() {
+    let app = spawn_app_with(|c| {
+        c.runner.command = stub_command(&["--mode", "progress", "--sleep", "0"])
+    })
+    .await;
+    let done = app.submit().await;
+    app.wait_for_job(&done).await;
+    let hanging = spawn_app_with(|c| c.runner.command = stub_command(&["--mode", "hang"])).await;
+    let live = hanging.submit().await;
+    let jobs = &app.state.jobs;
+    let day = Duration::from_secs(86_400);
+    let now = jiff::Timestamp::now();
+    assert_eq!(
+        jobs.sweep_once(now, day).await.unwrap(),
+        0,
+        "not expired yet"
+    );
+    assert!(app.results.join(&done).exists());
+    let later = now
+        .checked_add(jiff::SignedDuration::from_hours(25))
+        .unwrap();
+    assert_eq!(
+        hanging.state.jobs.sweep_once(later, day).await.unwrap(),
+        0,
+        "a running job is never swept"
+    );
+    assert_eq!(hanging.status(&live).await.1["status"], "processing");
+    assert_eq!(jobs.sweep_once(later, day).await.unwrap(), 1);
+    assert!(
+        !app.results.join(&done).exists(),
+        "its results directory went with it"
+    );
+    let (status, _) = app.status(&done).await;
+    assert_eq!(
+        status, 404,
+        "removed early by the sweep's clock, so the id is not expired yet: 404"
+    );
+}
+
+#[tokio::test]
+async fn start_up_removes_only_what_rankmap_names() {
+    let dirs = tempfile::tempdir().unwrap();
+    let uploads = dirs.path().join("uploads");
+    let results = dirs.path().join("results");
+    std::fs::create_dir_all(uploads.join("job_1738268400000_a1b2c3d4e5f6a7b8")).unwrap();
+    std::fs::create_dir_all(&results).unwrap();
+    std::fs::write(
+        results.join("rankmap_job_1738268400000_a1b2c3d4e5f6a7b8.xlsx"),
+        "old",
+    )
+    .unwrap();
+    std::fs::write(uploads.join("foreign.csv"), "keep me").unwrap();
+    std::fs::write(results.join("notes.txt"), "keep me").unwrap();
+    let app = crate::helpers::spawn_app_in(dirs, |_| {}).await;
+    assert_eq!(entries(&app.uploads), ["foreign.csv"]);
+    assert_eq!(entries(&app.results), ["notes.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(app.uploads.join("foreign.csv")).unwrap(),
+        "keep me"
+    );
+}
+
+#[tokio::test]
+async fn uploads_are_refused_when_storage_is_low() {
+    let app = spawn_app_with(|c| c.storage.min_free_bytes = u64::MAX).await;
+    let r = app.upload("q.csv", b"query\nduo\n", None).await;
+    assert_envelope(r, 507, "storage_full").await;
+    assert!(entries(&app.uploads).is_empty());
+}
+
+#[tokio::test]
+async fn retry_after_for_a_queued_job_uses_recent_durations() {
+    let app =
+        spawn_app_with(|c| c.runner.concurrency = std::num::NonZeroUsize::new(1).unwrap()).await;
+    let quick = app.submit().await;
+    app.wait_for_job(&quick).await;
+    let hang = spawn_app_with(|c| {
+        c.runner.command = stub_command(&["--mode", "hang"]);
+        c.runner.concurrency = std::num::NonZeroUsize::new(1).unwrap();
+    })
+    .await;
+    let running = hang.submit().await;
+    hang.wait_until(&running, Duration::from_secs(10), |b| {
+        b["phase"] == "running"
+    })
+    .await;
+    let queued = hang.submit().await;
+    let retry = |app: &crate::helpers::TestApp, id: String| {
+        let url = app.url(&format!("/api/v1/analysis/job/{id}"));
+        let client = app.client.clone();
+        async move {
+            client.get(url).send().await.unwrap().headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(retry(&hang, queued).await, "5", "no finished job yet: 5");
+    // With a history of quick jobs the estimate is clamped to at least 2 seconds.
+    let app_running = app.submit().await;
+    let _ = app_running;
+    let second = app.submit().await;
+    let value: u64 = retry(&app, second.clone()).await.parse().unwrap();
+    assert!((2..=60).contains(&value), "{value}");
+    let _ = app.wait_for_job(&second).await;
+}
