@@ -6,7 +6,7 @@
 //! configuration; the upload handler calls the sniffer and the job worker calls [`convert`]
 //! (synchronous, so inside `spawn_blocking`).
 //!
-//! Layout: `sniff.rs` (type detection), `archive.rs` (zip members), `workbook.rs` (sheets to
+//! Layout: `sniff.rs` (type detection) with `text.rs` (its text rule), `archive.rs` (zip members), `workbook.rs` (sheets to
 //! CSV), `cells.rs` (how each cell value is written), `ods_guard.rs` (a cell-count pre-scan of
 //! OpenDocument content before it is loaded).
 
@@ -16,6 +16,7 @@ mod ods_guard;
 mod sniff;
 #[cfg(test)]
 mod test_support;
+mod text;
 mod workbook;
 
 use std::io;

@@ -2,6 +2,7 @@ use super::*;
 use crate::upload::test_support::{
     deflated, ods_bytes, real_fixture, stored, upload_fixture, zip_bytes,
 };
+use crate::upload::text::is_utf8_allowing_cut_end;
 
 fn xlsx_bytes() -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
