@@ -27,4 +27,5 @@ pub mod runner;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod upload;
 pub mod upload_kind;

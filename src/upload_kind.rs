@@ -1,21 +1,23 @@
-//! What kind of export an upload is: decided from its extension and its first bytes.
+//! The upload handler's view of type sniffing: the stored upload and the client's file name in,
+//! an [`UploadKind`] or the 415 `details` out. The sniffing itself is [`crate::upload::sniff`].
 
 use std::path::Path;
 
-use crate::jobs::model::InputKind;
+use crate::error::ApiError;
+use crate::upload::{SniffFileError, UploadKind, sniff_file};
 
-/// The upload's family, or why it is refused (the text becomes the 415 `details`).
-pub async fn detect(path: &Path, original_name: &str) -> Result<InputKind, String> {
-    let ext = Path::new(original_name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let _ = path;
-    match ext.as_str() {
-        "csv" | "tsv" | "txt" => Ok(InputKind::Text),
-        _ => Err(format!(
-            "{original_name:?} is not an accepted export: send a .csv, .tsv or .txt file."
-        )),
-    }
+/// Sniffs the stored upload (blocking reads run off the async threads).
+pub async fn detect(path: &Path, original_name: &str) -> Result<UploadKind, ApiError> {
+    let (path, name) = (path.to_owned(), original_name.to_owned());
+    let sniffed = tokio::task::spawn_blocking(move || sniff_file(&path, &name))
+        .await
+        .map_err(ApiError::internal)?;
+    sniffed.map_err(|e| match e {
+        SniffFileError::Rejected(why) => ApiError::with_details(
+            crate::error::ErrorCode::UnsupportedFileType,
+            "Unsupported file type",
+            why.to_string(),
+        ),
+        SniffFileError::Io(e) => ApiError::internal(e),
+    })
 }

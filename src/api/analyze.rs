@@ -82,11 +82,7 @@ pub async fn analyze_file(
         return Err(too_large(state.config.server.max_upload_bytes));
     }
     let upload_path = scratch.path().join(&file.stored_name);
-    let input_kind = crate::upload_kind::detect(&upload_path, &file.original_name)
-        .await
-        .map_err(|why| {
-            ApiError::with_details(ErrorCode::UnsupportedFileType, "Unsupported file type", why)
-        })?;
+    let input_kind = crate::upload_kind::detect(&upload_path, &file.original_name).await?;
     let min_free = state.config.storage.min_free_bytes;
     if free_bytes(scratch.path()).map_err(ApiError::internal)? < min_free {
         return Err(ApiError::with_details(

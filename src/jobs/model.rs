@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::id::JobId;
 use crate::error::ErrorBody;
+use crate::upload::UploadKind;
 
 /// The `filterOption` of an upload: every row, or only the rows worth acting on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,24 +81,13 @@ pub struct Completion {
     pub etag: String,
 }
 
-/// The upload's content family, decided when the upload is accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InputKind {
-    Text,
-    Xlsx,
-    Xls,
-    Ods,
-    Zip,
-}
-
 /// One job, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: JobId,
     pub original_filename: String,
     pub filter: FilterOption,
-    pub input_kind: InputKind,
+    pub input_kind: UploadKind,
     /// The upload's file name inside the scratch directory.
     pub upload_name: String,
     pub status: Status,
@@ -123,7 +113,7 @@ impl Job {
         id: JobId,
         original_filename: String,
         filter: FilterOption,
-        input_kind: InputKind,
+        input_kind: UploadKind,
         upload_name: String,
         now: Timestamp,
     ) -> Self {
@@ -263,7 +253,7 @@ mod tests {
             id,
             "q.csv".into(),
             FilterOption::All,
-            InputKind::Text,
+            UploadKind::Text,
             "upload.csv".into(),
             now,
         )

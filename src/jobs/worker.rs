@@ -5,6 +5,7 @@
 //! whatever ends the job, its scratch directory is deleted and its slot freed. The job body runs
 //! in a task of its own so that a panic fails the job instead of taking the worker down.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use super::id::JobId;
-use super::model::{Completion, InputKind, Job};
+use super::model::{Completion, Job};
 use super::queue::Slot;
 use super::service::JobService;
 use crate::api::dto::completed_body;
@@ -21,6 +22,7 @@ use crate::error::{ErrorBody, ErrorCode};
 use crate::report::{ReportInput, ReportOptions, write_report};
 use crate::results::{STATUS_FILE, Table, etag_of, excel_file_name, ingest};
 use crate::runner::{ScriptFailure, ScriptInput, ScriptRun, run_script};
+use crate::upload::{ConvertLimits, convert};
 
 impl JobService {
     /// Runs a job that got a slot; the slot is freed when this returns.
@@ -64,7 +66,9 @@ impl JobService {
     /// The steps of a running job. `Err` is the job's failure.
     async fn execute(self: &Arc<Self>, id: &JobId, job: &Job) -> Result<(), ErrorBody> {
         let scratch = self.uploads.scratch_dir(id);
-        let inputs = self.script_inputs(job, &scratch)?;
+        // Registered first, so that a cancel during conversion stops the script from starting.
+        let control = self.register_control(id);
+        let inputs = self.script_inputs(job, &scratch).await?;
         let cfg = &self.config.runner;
         let run = ScriptRun {
             command: cfg.command.clone(),
@@ -79,7 +83,6 @@ impl JobService {
             max_result_bytes: cfg.max_result_bytes,
             redact_paths: self.server_paths(),
         };
-        let control = self.register_control(id);
         let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
         let script = run_script(run, control, move |p| {
             let _ = progress_tx.send(p);
@@ -203,22 +206,35 @@ impl JobService {
         Ok(())
     }
 
-    fn script_inputs(
+    /// The script's inputs: the upload itself for text, or the CSVs converted from a workbook
+    /// or extracted from a zip (in the job's slot, off the async threads).
+    async fn script_inputs(
         &self,
         job: &Job,
-        scratch: &std::path::Path,
+        scratch: &Path,
     ) -> Result<Vec<ScriptInput>, ErrorBody> {
-        match job.input_kind {
-            InputKind::Text => Ok(vec![ScriptInput {
-                path: scratch.join(&job.upload_name),
-                name: None,
-            }]),
-            _ => Err(ErrorBody {
-                message: "The spreadsheet could not be read".into(),
-                details: Some("Spreadsheet and zip uploads are not supported yet.".into()),
-                code: ErrorCode::UnreadableSpreadsheet,
-            }),
-        }
+        let (kind, upload, dir) = (
+            job.input_kind,
+            scratch.join(&job.upload_name),
+            scratch.to_owned(),
+        );
+        let converted = tokio::task::spawn_blocking(move || {
+            convert(&upload, kind, &dir, &ConvertLimits::default())
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e| ErrorBody {
+            message: "The spreadsheet could not be read".into(),
+            details: Some(e.to_string()),
+            code: ErrorCode::UnreadableSpreadsheet,
+        })?;
+        Ok(converted
+            .into_iter()
+            .map(|c| ScriptInput {
+                path: c.path,
+                name: c.name,
+            })
+            .collect())
     }
 }
 
