@@ -1,0 +1,282 @@
+//! The analysis-script runner: contract §2, the script protocol.
+//!
+//! Owns everything between "run this command on these inputs" and "here is `result.json`" or
+//! "here is why not": spawning without a shell in a fresh process group with an allow-listed
+//! environment, turning stdout lines into progress, keeping a bounded stderr tail, the timeout
+//! and cancel sequence (SIGTERM to the group, grace, SIGKILL), and the failure texts.
+//!
+//! Guarantee: when [`run_script`] returns — or its future is dropped, or it unwinds — no process
+//! of the script's group is left running. The group id lives in [`RunControl`] behind a mutex,
+//! is cleared before the direct child is reaped, and a drop guard SIGKILLs whatever is still
+//! registered.
+//!
+//! It must not know about jobs, stores, HTTP or configuration: the caller maps
+//! [`ScriptFailure`] to job codes (see [`ScriptFailure::code`]) and [`Progress`] to job updates.
+
+mod control;
+mod failure;
+mod output;
+mod process;
+mod progress;
+mod stderr;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub use control::RunControl;
+pub use failure::ScriptFailure;
+pub use progress::Progress;
+
+use control::{GroupGuard, StopReason};
+use rustix::process::Signal;
+use stderr::{DETAILS_BYTES, Redactor, StderrRing};
+
+/// After the group is dead, reading stdout and stderr stops once they stay quiet this long
+/// without reaching their end: a process outside the group may hold the pipes open forever, and
+/// it must not hold the job too.
+const DRAIN_IDLE: Duration = Duration::from_millis(100);
+/// Upper bound on that final read, even if something keeps writing.
+const DRAIN_TOTAL: Duration = Duration::from_secs(1);
+
+/// One input file handed to the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptInput {
+    /// Absolute path of the file (`--input P`).
+    pub path: PathBuf,
+    /// Its display name, e.g. a sheet name (`--input-name N`).
+    pub name: Option<String>,
+}
+
+/// Everything needed to run the analysis once.
+#[derive(Debug, Clone)]
+pub struct ScriptRun {
+    /// The argv prefix, e.g. `["python3", "/abs/analysis/analyze.py"]`; must not be empty.
+    pub command: Vec<String>,
+    /// The inputs, passed in order as `--input P [--input-name N]`.
+    pub inputs: Vec<ScriptInput>,
+    /// `all` or `recommended` (`--filter X`).
+    pub filter: String,
+    /// Absolute path of `result.json` (`--output P`).
+    pub output: PathBuf,
+    /// The job's scratch directory; the script's working directory.
+    pub work_dir: PathBuf,
+    /// Passed as `RANKMAP_JOB_ID`.
+    pub job_id: String,
+    /// Extra environment variable names copied from the server when set (`runner.env`).
+    pub env_passthrough: Vec<String>,
+    /// Time limit of the run (`runner.timeout_secs`).
+    pub timeout: Duration,
+    /// SIGTERM → SIGKILL grace (`runner.kill_grace_secs`).
+    pub kill_grace: Duration,
+    /// Largest accepted `result.json` (`runner.max_result_bytes`).
+    pub max_result_bytes: u64,
+    /// Absolute server paths replaced by `…` in failure texts (scratch, uploads, results and
+    /// script directories).
+    pub redact_paths: Vec<PathBuf>,
+}
+
+/// A run that ended with a usable result file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptSuccess {
+    /// Where the result is (the run's `output`).
+    pub result_path: PathBuf,
+    /// Its size in bytes.
+    pub result_bytes: u64,
+    /// The last 4 KiB of stderr (redacted), e.g. for a debug log; empty when there was none.
+    pub stderr_tail: String,
+}
+
+/// Start-up check that the configured command can run: `command[0]` is found on `PATH` (or is
+/// an existing executable path) and, when the next argument ends in `.py`, that file exists.
+/// The error is a sentence for one warning line, e.g. `The analysis command "python3" was not
+/// found on PATH`.
+pub fn check_command(command: &[String]) -> Result<(), String> {
+    match process::unavailable_details(command) {
+        Some(details) => Err(details),
+        None => Ok(()),
+    }
+}
+
+/// Runs the analysis script once (contract §2) and reports its result file or its failure.
+///
+/// `on_progress` receives rising progress updates, at most ten per second, only on change; the
+/// latest one is delivered before a normal end (not after a cancel or shutdown). The caller
+/// decides what a failure means for the job; see [`ScriptFailure::code`].
+pub async fn run_script(
+    run: ScriptRun,
+    control: RunControl,
+    mut on_progress: impl FnMut(Progress) + Send,
+) -> Result<ScriptSuccess, ScriptFailure> {
+    let redactor = Redactor::new(&run.redact_paths);
+    if let Some(reason) = control.stop_reason() {
+        return Err(stopped(reason));
+    }
+    if let Some(details) = process::unavailable_details(&run.command) {
+        return Err(ScriptFailure::unavailable(redactor.apply(&details)));
+    }
+    if !run.work_dir.is_dir() {
+        return Err(ScriptFailure::failed(
+            "The job's working directory is missing",
+        ));
+    }
+    let program = run.command[0].as_str();
+    // Armed before the spawn: whatever happens from here on, the group is killed.
+    let _guard = GroupGuard::new(control.clone());
+    let mut child = match process::spawn(&run, program, &control) {
+        Err(reason) => return Err(stopped(reason)),
+        Ok(Err(err)) => {
+            let details = process::spawn_error_details(program, &err);
+            return Err(ScriptFailure::unavailable(redactor.apply(&details)));
+        }
+        Ok(Ok(child)) => child,
+    };
+    let started = Instant::now();
+    tracing::debug!(job.id = %run.job_id, pid = child.pid_raw, "analysis script spawned");
+
+    let mut ring = StderrRing::default();
+    let mut tracker = progress::ProgressTracker::default();
+    let activity = AtomicU64::new(0);
+    let (ending, status) = {
+        let stdout = child.stdout.take();
+        let stderr_pipe = child.stderr.take();
+        let io = async {
+            let stdout_pump = async {
+                if let Some(pipe) = stdout {
+                    let reader = tokio::io::BufReader::with_capacity(64 * 1024, pipe);
+                    let lines = output::LineReader::new(reader, output::MAX_LINE_BYTES);
+                    output::pump(lines, &mut tracker, &mut on_progress, &activity).await;
+                }
+            };
+            let stderr_pump = async {
+                if let Some(pipe) = stderr_pipe {
+                    stderr::pump(pipe, &mut ring, &activity).await;
+                }
+            };
+            tokio::join!(stdout_pump, stderr_pump);
+        };
+        tokio::pin!(io);
+        let mut io_done = false;
+        let ending = supervise(&mut child, &control, &run, &mut io, &mut io_done).await;
+        let status = child.reap(&control).await;
+        if !io_done {
+            drain(&mut io, &activity).await;
+        }
+        (ending, status)
+    };
+    let elapsed_ms = started.elapsed().as_millis();
+    tracing::debug!(job.id = %run.job_id, ?status, ?ending, duration_ms = elapsed_ms, "analysis script ended");
+
+    match ending {
+        Ending::Stopped(reason) => return Err(stopped(reason)),
+        Ending::TimedOut => return Err(ScriptFailure::timed_out(run.timeout)),
+        Ending::Exited => {}
+    }
+    if let Some(progress) = tracker.take_pending() {
+        on_progress(progress);
+    }
+    let stderr_raw = ring.contents();
+    let status = status
+        .map_err(|err| ScriptFailure::failed(format!("Waiting for the analysis failed: {err}")))?;
+    if let Some(failure) = failure::from_exit(status, &stderr_raw, &run.output, &redactor).await {
+        return Err(failure);
+    }
+    let result_bytes =
+        failure::check_result(&run.output, run.max_result_bytes, &stderr_raw, &redactor).await?;
+    Ok(ScriptSuccess {
+        result_path: run.output,
+        result_bytes,
+        stderr_tail: stderr::details_tail(&stderr_raw, &redactor, DETAILS_BYTES)
+            .unwrap_or_default(),
+    })
+}
+
+/// How the supervision loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The script exited by itself.
+    Exited,
+    /// The time limit ran out.
+    TimedOut,
+    /// Cancel or shutdown.
+    Stopped(StopReason),
+}
+
+/// Waits for the script to exit, the time limit, or a stop request, while the pipes are read;
+/// on timeout or stop it runs SIGTERM → grace → SIGKILL and returns once the direct child is
+/// dead (not yet reaped).
+async fn supervise(
+    child: &mut process::Spawned,
+    control: &RunControl,
+    run: &ScriptRun,
+    io: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    io_done: &mut bool,
+) -> Ending {
+    let deadline = Instant::now() + run.timeout;
+    let ending = {
+        let first = async {
+            tokio::select! {
+                () = child.exited() => Ending::Exited,
+                () = tokio::time::sleep_until(deadline) => Ending::TimedOut,
+                reason = control.stop_requested() => Ending::Stopped(reason),
+            }
+        };
+        while_reading(io, io_done, first).await
+    };
+    if ending == Ending::Exited {
+        return ending;
+    }
+    if ending == Ending::TimedOut {
+        control.signal(Signal::TERM);
+    }
+    // A stop request already sent SIGTERM itself, before `cancel()` returned.
+    let graceful = tokio::time::timeout(run.kill_grace, child.exited());
+    if while_reading(io, io_done, graceful).await.is_err() {
+        control.signal(Signal::KILL);
+        while_reading(io, io_done, child.exited()).await;
+    }
+    ending
+}
+
+/// Drives `fut` to completion while also polling the pipe readers until they finish.
+async fn while_reading<T>(
+    io: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    io_done: &mut bool,
+    fut: impl Future<Output = T>,
+) -> T {
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            biased;
+            value = &mut fut => return value,
+            () = io.as_mut(), if !*io_done => *io_done = true,
+        }
+    }
+}
+
+/// Reads what the dead group left in the pipes, bounded by [`DRAIN_IDLE`] and [`DRAIN_TOTAL`].
+async fn drain(io: &mut std::pin::Pin<&mut impl Future<Output = ()>>, activity: &AtomicU64) {
+    let give_up = Instant::now() + DRAIN_TOTAL;
+    loop {
+        let before = activity.load(Ordering::Relaxed);
+        if tokio::time::timeout(DRAIN_IDLE, io.as_mut()).await.is_ok() {
+            return;
+        }
+        if activity.load(Ordering::Relaxed) == before || Instant::now() >= give_up {
+            tracing::debug!("a process outside the script's group holds its output open");
+            return;
+        }
+    }
+}
+
+fn stopped(reason: StopReason) -> ScriptFailure {
+    match reason {
+        StopReason::Cancel => ScriptFailure::Cancelled,
+        StopReason::Shutdown => ScriptFailure::Shutdown,
+    }
+}
+
+#[cfg(test)]
+mod tests;
