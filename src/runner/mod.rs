@@ -30,7 +30,7 @@ pub use control::RunControl;
 pub use failure::ScriptFailure;
 pub use progress::Progress;
 
-use control::{GroupGuard, StopReason};
+use control::StopReason;
 use rustix::process::Signal;
 use stderr::{DETAILS_BYTES, Redactor, StderrRing};
 
@@ -122,9 +122,12 @@ pub async fn run_script(
             "The job's working directory is missing",
         ));
     }
-    let program = run.command[0].as_str();
-    // Armed before the spawn: whatever happens from here on, the group is killed.
-    let _guard = GroupGuard::new(control.clone());
+    let Some(program) = run.command.first().map(String::as_str) else {
+        return Err(ScriptFailure::unavailable(
+            "The analysis command is empty".to_owned(),
+        ));
+    };
+    // From here on the spawned child owns a guard that kills the group however the run ends.
     let mut child = match process::spawn(&run, program, &control) {
         Err(reason) => return Err(stopped(reason)),
         Ok(Err(err)) => {
@@ -173,6 +176,10 @@ pub async fn run_script(
         Ending::Stopped(reason) => return Err(stopped(reason)),
         Ending::TimedOut => return Err(ScriptFailure::timed_out(run.timeout)),
         Ending::Exited => {}
+    }
+    // A stop that raced with a natural exit still wins: the caller has already recorded it.
+    if let Some(reason) = control.stop_reason() {
+        return Err(stopped(reason));
     }
     if let Some(progress) = tracker.take_pending() {
         on_progress(progress);

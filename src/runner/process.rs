@@ -15,7 +15,7 @@ use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::ScriptRun;
-use super::control::{RunControl, StopReason};
+use super::control::{GroupGuard, RunControl, StopReason};
 
 /// Environment variables always copied from the server when set.
 const BASE_ENV: [&str; 3] = ["PATH", "HOME", "LANG"];
@@ -94,6 +94,9 @@ fn build_command(run: &ScriptRun, program: &str) -> Command {
 
 /// A running script: the child, its pipes, and the means to see it exit.
 pub(crate) struct Spawned {
+    /// Declared first so it drops first: the group is SIGKILLed while the direct child is still
+    /// unreaped (tokio may reap a dropped child at any time after its own drop).
+    _guard: GroupGuard,
     child: Child,
     pid: Pid,
     /// SIGCHLD notifications; `None` if they could not be registered (then only polling).
@@ -129,6 +132,7 @@ pub(crate) fn spawn(
             .and_then(Pid::from_raw)
             .ok_or_else(|| io::Error::other("the spawned script has no pid"))?;
         let spawned = Spawned {
+            _guard: GroupGuard::new(control.clone()),
             pid_raw: pid.as_raw_nonzero().get(),
             stdout: child.stdout.take(),
             stderr: child.stderr.take(),

@@ -69,7 +69,7 @@ async fn a_non_zero_exit_without_stderr_reports_the_code() {
         failure_text(&result),
         ("Analysis failed".into(), "Exited with code 3".into())
     );
-    assert_eq!(result.unwrap_err().code(), "analysis_failed");
+    assert_eq!(result.expect_err("a failure").code(), "analysis_failed");
 }
 
 #[tokio::test]

@@ -106,7 +106,7 @@ async fn a_missing_interpreter_is_unavailable_with_a_clear_message() {
                 .into(),
         })
     );
-    assert_eq!(result.unwrap_err().code(), "analysis_failed");
+    assert_eq!(result.expect_err("a failure").code(), "analysis_failed");
 }
 
 #[tokio::test]

@@ -107,7 +107,7 @@ async fn shutdown_stops_the_run_with_its_own_outcome() {
         .expect("the run ends")
         .expect("no panic");
     assert_eq!(result, Err(ScriptFailure::Shutdown));
-    assert_eq!(result.unwrap_err().code(), "shutdown");
+    assert_eq!(result.expect_err("a failure").code(), "shutdown");
     assert_group_gone(pgid).await;
 }
 
