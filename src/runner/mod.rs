@@ -138,19 +138,57 @@ pub async fn run_script(
     };
     let started = Instant::now();
     tracing::debug!(job.id = %run.job_id, pid = child.pid_raw, "analysis script spawned");
+    let mut collected = collect(&mut child, &control, &run, &mut on_progress).await;
+    tracing::debug!(
+        job.id = %run.job_id,
+        status = ?collected.status,
+        ending = ?collected.ending,
+        duration_ms = started.elapsed().as_millis(),
+        "analysis script ended"
+    );
 
+    match collected.ending {
+        Ending::Stopped(reason) => return Err(stopped(reason)),
+        Ending::TimedOut => return Err(ScriptFailure::timed_out(run.timeout)),
+        Ending::Exited => {}
+    }
+    // A stop that raced with a natural exit still wins: the caller has already recorded it.
+    if let Some(reason) = control.stop_reason() {
+        return Err(stopped(reason));
+    }
+    if let Some(progress) = collected.tracker.take_pending() {
+        on_progress(progress);
+    }
+    judge(run, collected, &redactor).await
+}
+
+/// What a finished run left behind.
+struct Collected {
+    ending: Ending,
+    status: std::io::Result<std::process::ExitStatus>,
+    stderr: Vec<u8>,
+    tracker: progress::ProgressTracker,
+}
+
+/// Supervises the spawned script while reading its pipes, reaps it, and drains what is left.
+async fn collect(
+    child: &mut process::Spawned,
+    control: &RunControl,
+    run: &ScriptRun,
+    on_progress: &mut (impl FnMut(Progress) + Send),
+) -> Collected {
     let mut ring = StderrRing::default();
     let mut tracker = progress::ProgressTracker::default();
     let activity = AtomicU64::new(0);
+    let stdout = child.stdout.take();
+    let stderr_pipe = child.stderr.take();
     let (ending, status) = {
-        let stdout = child.stdout.take();
-        let stderr_pipe = child.stderr.take();
         let io = async {
             let stdout_pump = async {
                 if let Some(pipe) = stdout {
                     let reader = tokio::io::BufReader::with_capacity(64 * 1024, pipe);
                     let lines = output::LineReader::new(reader, output::MAX_LINE_BYTES);
-                    output::pump(lines, &mut tracker, &mut on_progress, &activity).await;
+                    output::pump(lines, &mut tracker, on_progress, &activity).await;
                 }
             };
             let stderr_pump = async {
@@ -162,41 +200,40 @@ pub async fn run_script(
         };
         tokio::pin!(io);
         let mut io_done = false;
-        let ending = supervise(&mut child, &control, &run, &mut io, &mut io_done).await;
-        let status = child.reap(&control).await;
+        let ending = supervise(child, control, run, &mut io, &mut io_done).await;
+        let status = child.reap(control).await;
         if !io_done {
             drain(&mut io, &activity).await;
         }
         (ending, status)
     };
-    let elapsed_ms = started.elapsed().as_millis();
-    tracing::debug!(job.id = %run.job_id, ?status, ?ending, duration_ms = elapsed_ms, "analysis script ended");
+    Collected {
+        ending,
+        status,
+        stderr: ring.contents(),
+        tracker,
+    }
+}
 
-    match ending {
-        Ending::Stopped(reason) => return Err(stopped(reason)),
-        Ending::TimedOut => return Err(ScriptFailure::timed_out(run.timeout)),
-        Ending::Exited => {}
-    }
-    // A stop that raced with a natural exit still wins: the caller has already recorded it.
-    if let Some(reason) = control.stop_reason() {
-        return Err(stopped(reason));
-    }
-    if let Some(progress) = tracker.take_pending() {
-        on_progress(progress);
-    }
-    let stderr_raw = ring.contents();
-    let status = status
+/// The outcome of a script that exited by itself: its failure, or its checked result.
+async fn judge(
+    run: ScriptRun,
+    collected: Collected,
+    redactor: &Redactor,
+) -> Result<ScriptSuccess, ScriptFailure> {
+    let status = collected
+        .status
         .map_err(|err| ScriptFailure::failed(format!("Waiting for the analysis failed: {err}")))?;
-    if let Some(failure) = failure::from_exit(status, &stderr_raw, &run.output, &redactor).await {
+    let stderr_raw = collected.stderr;
+    if let Some(failure) = failure::from_exit(status, &stderr_raw, &run.output, redactor).await {
         return Err(failure);
     }
     let result_bytes =
-        failure::check_result(&run.output, run.max_result_bytes, &stderr_raw, &redactor).await?;
+        failure::check_result(&run.output, run.max_result_bytes, &stderr_raw, redactor).await?;
     Ok(ScriptSuccess {
         result_path: run.output,
         result_bytes,
-        stderr_tail: stderr::details_tail(&stderr_raw, &redactor, DETAILS_BYTES)
-            .unwrap_or_default(),
+        stderr_tail: stderr::details_tail(&stderr_raw, redactor, DETAILS_BYTES).unwrap_or_default(),
     })
 }
 

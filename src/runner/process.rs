@@ -233,3 +233,66 @@ pub(crate) fn spawn_error_details(program: &str, err: &io::Error) -> String {
         _ => format!("The analysis command \"{program}\" could not be started: {err}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn run_with(passthrough: &[&str]) -> ScriptRun {
+        ScriptRun {
+            command: vec!["python3".into()],
+            inputs: Vec::new(),
+            filter: "all".into(),
+            output: PathBuf::from("/tmp/result.json"),
+            work_dir: PathBuf::from("/tmp"),
+            job_id: "job_1".into(),
+            env_passthrough: passthrough.iter().map(|name| (*name).to_owned()).collect(),
+            timeout: Duration::from_secs(1),
+            kill_grace: Duration::from_secs(1),
+            max_result_bytes: 1,
+            redact_paths: Vec::new(),
+        }
+    }
+
+    fn env_of(run: &ScriptRun, server: &[(&str, &str)]) -> HashMap<String, String> {
+        let server: HashMap<&str, &str> = server.iter().copied().collect();
+        script_env(run, |name| server.get(name).map(|v| (*v).to_owned()))
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn the_environment_is_the_allow_list_with_defaults() {
+        let env = env_of(&run_with(&[]), &[("SECRET", "x"), ("HOME", "/home/app")]);
+        let expected: HashMap<String, String> = [
+            ("PATH", DEFAULT_PATH),
+            ("HOME", "/home/app"),
+            ("LANG", DEFAULT_LANG),
+            ("PYTHONUNBUFFERED", "1"),
+            ("RANKMAP_JOB_ID", "job_1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(env, expected);
+    }
+
+    #[test]
+    fn listed_names_pass_but_cannot_override_the_protocol_variables() {
+        let run = run_with(&["SECRET", "MISSING", "RANKMAP_JOB_ID", "A=B", ""]);
+        let server = [
+            ("SECRET", "x"),
+            ("RANKMAP_JOB_ID", "forged"),
+            ("PATH", "/opt/bin"),
+        ];
+        let env = env_of(&run, &server);
+        assert_eq!(env.get("SECRET").map(String::as_str), Some("x"));
+        assert_eq!(env.get("RANKMAP_JOB_ID").map(String::as_str), Some("job_1"));
+        assert_eq!(env.get("PATH").map(String::as_str), Some("/opt/bin"));
+        assert!(!env.contains_key("MISSING"));
+        assert_eq!(env.len(), 5);
+    }
+}
