@@ -19,9 +19,9 @@ mod output;
 mod process;
 mod progress;
 mod stderr;
+mod supervise;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -31,15 +31,8 @@ pub use failure::ScriptFailure;
 pub use progress::Progress;
 
 use control::StopReason;
-use rustix::process::Signal;
-use stderr::{DETAILS_BYTES, Redactor, StderrRing};
-
-/// After the group is dead, reading stdout and stderr stops once they stay quiet this long
-/// without reaching their end: a process outside the group may hold the pipes open forever, and
-/// it must not hold the job too.
-const DRAIN_IDLE: Duration = Duration::from_millis(100);
-/// Upper bound on that final read, even if something keeps writing.
-const DRAIN_TOTAL: Duration = Duration::from_secs(1);
+use stderr::{DETAILS_BYTES, Redactor};
+use supervise::{Collected, Ending};
 
 /// One input file handed to the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +131,7 @@ pub async fn run_script(
     };
     let started = Instant::now();
     tracing::debug!(job.id = %run.job_id, pid = child.pid_raw, "analysis script spawned");
-    let mut collected = collect(&mut child, &control, &run, &mut on_progress).await;
+    let mut collected = supervise::collect(&mut child, &control, &run, &mut on_progress).await;
     tracing::debug!(
         job.id = %run.job_id,
         status = ?collected.status,
@@ -162,59 +155,6 @@ pub async fn run_script(
     judge(run, collected, &redactor).await
 }
 
-/// What a finished run left behind.
-struct Collected {
-    ending: Ending,
-    status: std::io::Result<std::process::ExitStatus>,
-    stderr: Vec<u8>,
-    tracker: progress::ProgressTracker,
-}
-
-/// Supervises the spawned script while reading its pipes, reaps it, and drains what is left.
-async fn collect(
-    child: &mut process::Spawned,
-    control: &RunControl,
-    run: &ScriptRun,
-    on_progress: &mut (impl FnMut(Progress) + Send),
-) -> Collected {
-    let mut ring = StderrRing::default();
-    let mut tracker = progress::ProgressTracker::default();
-    let activity = AtomicU64::new(0);
-    let stdout = child.stdout.take();
-    let stderr_pipe = child.stderr.take();
-    let (ending, status) = {
-        let io = async {
-            let stdout_pump = async {
-                if let Some(pipe) = stdout {
-                    let reader = tokio::io::BufReader::with_capacity(64 * 1024, pipe);
-                    let lines = output::LineReader::new(reader, output::MAX_LINE_BYTES);
-                    output::pump(lines, &mut tracker, on_progress, &activity).await;
-                }
-            };
-            let stderr_pump = async {
-                if let Some(pipe) = stderr_pipe {
-                    stderr::pump(pipe, &mut ring, &activity).await;
-                }
-            };
-            tokio::join!(stdout_pump, stderr_pump);
-        };
-        tokio::pin!(io);
-        let mut io_done = false;
-        let ending = supervise(child, control, run, &mut io, &mut io_done).await;
-        let status = child.reap(control).await;
-        if !io_done {
-            drain(&mut io, &activity).await;
-        }
-        (ending, status)
-    };
-    Collected {
-        ending,
-        status,
-        stderr: ring.contents(),
-        tracker,
-    }
-}
-
 /// The outcome of a script that exited by itself: its failure, or its checked result.
 async fn judge(
     run: ScriptRun,
@@ -235,84 +175,6 @@ async fn judge(
         result_bytes,
         stderr_tail: stderr::details_tail(&stderr_raw, redactor, DETAILS_BYTES).unwrap_or_default(),
     })
-}
-
-/// How the supervision loop ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    /// The script exited by itself.
-    Exited,
-    /// The time limit ran out.
-    TimedOut,
-    /// Cancel or shutdown.
-    Stopped(StopReason),
-}
-
-/// Waits for the script to exit, the time limit, or a stop request, while the pipes are read;
-/// on timeout or stop it runs SIGTERM → grace → SIGKILL and returns once the direct child is
-/// dead (not yet reaped).
-async fn supervise(
-    child: &mut process::Spawned,
-    control: &RunControl,
-    run: &ScriptRun,
-    io: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-    io_done: &mut bool,
-) -> Ending {
-    let deadline = Instant::now() + run.timeout;
-    let ending = {
-        let first = async {
-            tokio::select! {
-                () = child.exited() => Ending::Exited,
-                () = tokio::time::sleep_until(deadline) => Ending::TimedOut,
-                reason = control.stop_requested() => Ending::Stopped(reason),
-            }
-        };
-        while_reading(io, io_done, first).await
-    };
-    if ending == Ending::Exited {
-        return ending;
-    }
-    if ending == Ending::TimedOut {
-        control.signal(Signal::TERM);
-    }
-    // A stop request already sent SIGTERM itself, before `cancel()` returned.
-    let graceful = tokio::time::timeout(run.kill_grace, child.exited());
-    if while_reading(io, io_done, graceful).await.is_err() {
-        control.signal(Signal::KILL);
-        while_reading(io, io_done, child.exited()).await;
-    }
-    ending
-}
-
-/// Drives `fut` to completion while also polling the pipe readers until they finish.
-async fn while_reading<T>(
-    io: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-    io_done: &mut bool,
-    fut: impl Future<Output = T>,
-) -> T {
-    tokio::pin!(fut);
-    loop {
-        tokio::select! {
-            biased;
-            value = &mut fut => return value,
-            () = io.as_mut(), if !*io_done => *io_done = true,
-        }
-    }
-}
-
-/// Reads what the dead group left in the pipes, bounded by [`DRAIN_IDLE`] and [`DRAIN_TOTAL`].
-async fn drain(io: &mut std::pin::Pin<&mut impl Future<Output = ()>>, activity: &AtomicU64) {
-    let give_up = Instant::now() + DRAIN_TOTAL;
-    loop {
-        let before = activity.load(Ordering::Relaxed);
-        if tokio::time::timeout(DRAIN_IDLE, io.as_mut()).await.is_ok() {
-            return;
-        }
-        if activity.load(Ordering::Relaxed) == before || Instant::now() >= give_up {
-            tracing::debug!("a process outside the script's group holds its output open");
-            return;
-        }
-    }
 }
 
 fn stopped(reason: StopReason) -> ScriptFailure {
