@@ -9,3 +9,4 @@ mod errors;
 mod helpers;
 mod job_lifecycle;
 mod job_status;
+mod runner;
