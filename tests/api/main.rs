@@ -10,3 +10,7 @@ mod helpers;
 mod job_lifecycle;
 mod job_status;
 mod runner;
+#[path = "../../src/upload/test_support.rs"]
+#[allow(dead_code)]
+mod upload_support;
+mod uploads;
