@@ -58,6 +58,146 @@ def number(value, digits: int = 2):
     return int(rounded) if rounded.is_integer() else rounded
 
 
+def _text(value):
+    """Input text for display: ``None`` for absent or blank values (never ``""``)."""
+    if value is None:
+        return None
+    value = str(value)
+    return value if value.strip() else None
+
+
+def _length(length, text):
+    if length is not None:
+        return count(length)
+    if text is not None:
+        return len(text.strip())
+    return None
+
+
+def issue_json(issue) -> dict:
+    """The §9.3 issue object."""
+    check = issue.check
+    value = issue.value
+    if isinstance(value, float):
+        value = number(value, 4)
+    threshold = issue.threshold
+    if isinstance(threshold, float):
+        threshold = number(threshold, 4)
+    return {
+        "id": check.id,
+        "label": check.label,
+        "category": check.category,
+        "severity": issue.severity,
+        "message": issue.message,
+        "value": value,
+        "threshold": threshold,
+        "recommendation": check.recommendation,
+        "relatedUrls": list(issue.related),
+    }
+
+
+def onpage_row(result, drop_info: bool) -> dict:
+    """One §9.2 ``onpageResults`` row from a pipeline ``PageResult``."""
+    page = result.page
+    issues = result.issues
+    if drop_info:
+        issues = [issue for issue in issues if issue.severity != "info"]
+    robots = [text.strip() for text in (page.meta_robots, page.x_robots_tag)
+              if text and text.strip()]
+    inlinks = page.unique_inlinks if page.unique_inlinks is not None else page.inlinks
+    align = result.alignment
+    target = result.target
+    return {
+        "url": page.url,
+        "contentType": _text(page.content_type),
+        "statusCode": count(page.status_code),
+        "status": _text(page.status),
+        "indexability": _text(page.indexability),
+        "indexabilityStatus": _text(page.indexability_status),
+        "title": _text(page.title),
+        "titleLength": _length(page.title_length, page.title),
+        "titlePixelWidth": count(page.title_pixel_width),
+        "metaDescription": _text(page.meta_description),
+        "metaDescriptionLength": _length(page.meta_description_length, page.meta_description),
+        "metaDescriptionPixelWidth": count(page.meta_description_pixel_width),
+        "h1": _text(page.h1),
+        "h1Length": _length(page.h1_length, page.h1),
+        "h1Count": count(page.h1_count),
+        "h2": _text(page.h2),
+        "canonical": _text(page.canonical),
+        "metaRobots": "; ".join(robots) if robots else None,
+        "wordCount": count(page.word_count),
+        "crawlDepth": count(page.crawl_depth),
+        "inlinks": count(inlinks),
+        "responseTime": number(page.response_time, 3),
+        "urlLength": len(page.url),
+        "clicks": count(page.clicks),
+        "impressions": count(page.impressions),
+        "ctr": ctr(page.ctr),
+        "position": position(page.position),
+        "keywordsCount": count(page.keywords_count),
+        "traffic": number(page.traffic),
+        "targetKeyword": target.keyword if target is not None else None,
+        "keywordInTitle": align.title if align is not None else None,
+        "keywordInH1": align.h1 if align is not None else None,
+        "keywordInUrl": align.url if align is not None else None,
+        "keywordInMetaDescription": align.meta_description if align is not None else None,
+        "issues": [issue_json(issue) for issue in issues],
+        "issueCount": len(issues),
+        "highestSeverity": issues[0].severity if issues else None,
+        "priorityScore": result.priority,
+    }
+
+
+def _share(part, total):
+    finite_total = finite(total)
+    if part is None or not finite_total:
+        return None
+    return round(part / finite_total, 4)
+
+
+def keyword_row(result, is_gsc: bool) -> dict:
+    """One §9.4 ``keywordMapping`` row from a mapping ``KeywordResult``."""
+    best = result.best
+    competing = []
+    for row in result.rows:
+        if row.url_norm is None:
+            continue
+        competing.append({
+            "url": row.url,
+            "position": position(row.position),
+            "clicks": count(row.clicks),
+            "impressions": count(row.impressions),
+            "clickShare": _share(row.clicks, result.clicks) if is_gsc else None,
+            "impressionShare": _share(row.impressions, result.impressions) if is_gsc else None,
+            "isBest": row is best,
+        })
+        if len(competing) == 10:
+            break
+    opportunity = result.opportunity
+    return {
+        "keyword": result.keyword,
+        "bestUrl": best.url if best.url_norm is not None else None,
+        "position": position(best.position),
+        "previousPosition": position(best.previous_position),
+        "clicks": count(result.clicks),
+        "impressions": count(result.impressions),
+        "ctr": ctr(result.ctr),
+        "searchVolume": count(result.search_volume),
+        "traffic": number(best.traffic),
+        "keywordDifficulty": number(result.keyword_difficulty),
+        "cpc": number(result.cpc),
+        "intent": list(result.intent),
+        "serpFeatures": list(result.serp_features),
+        "urlCount": result.url_count,
+        "competingUrls": competing,
+        "cannibalization": result.cannibalization,
+        "opportunity": opportunity.to_json() if opportunity is not None else None,
+        "expectedCtr": ctr(result.expected_ctr),
+        "priorityScore": result.priority,
+    }
+
+
 def write_result(path: str, data_source: str, summary: dict, onpage_rows, keyword_rows,
                  checks: list) -> None:
     """Write ``{"dataSource", "summary", "onpageResults", "keywordMapping", "checks"}``.
