@@ -8,6 +8,7 @@ groups by a dict (never a pairwise scan). Which rows a function may see is decid
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
 from ..urls import normalise_url, url_key
@@ -15,6 +16,7 @@ from .catalogue import CHECKS_BY_ID, THRESHOLDS
 from .scope import NO_RESPONSE_STATUSES, has_noindex, is_blocked
 
 T = THRESHOLDS
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 class Issue:
@@ -217,7 +219,8 @@ def url_issues(page, active, out) -> None:
                                          f"{T['urlMaxLength']}).", length, T["urlMaxLength"]))
     if "url_underscores" in active and "_" in path:
         out.append(Issue("url_underscores", "The URL path contains underscores.", path))
-    if "url_uppercase" in active and any(ch.isupper() for ch in path):
+    # Percent-escapes are written in upper case by convention (%C3%A9): not an upper-case path.
+    if "url_uppercase" in active and any(ch.isupper() for ch in _PERCENT_ESCAPE.sub("", path)):
         out.append(Issue("url_uppercase", "The URL path contains upper-case letters.", path))
     if "url_parameters" in active and query:
         out.append(Issue("url_parameters", f"The URL has a query string ({query}).", query))
