@@ -13,6 +13,9 @@ from .urls import normalise_url, url_key
 from .values import as_count, keyword_norm, parse_date, parse_number
 
 
+_MISSING = object()
+
+
 class Cells:
     """Column indexes and parsers for one file."""
 
@@ -22,6 +25,7 @@ class Cells:
         self.ctr_fraction = bool(facts.ctr_fraction)
         self._urls: dict[str, tuple[str, str]] = {}
         self._keywords: dict[str, str] = {}
+        self._dates: dict[str, str | None] = {}
 
     def has(self, field: str) -> bool:
         """Whether the field's column exists (and is not treated as absent)."""
@@ -60,7 +64,15 @@ class Cells:
     def date(self, row: list[str]) -> str | None:
         """The row's date as `YYYY-MM-DD`, or None."""
         col = self.col.get("date")
-        return parse_date(row[col]) if col is not None else None
+        if col is None:
+            return None
+        raw = row[col]
+        found = self._dates.get(raw, _MISSING)
+        if found is _MISSING:
+            found = parse_date(raw)
+            if len(self._dates) < 100_000:
+                self._dates[raw] = found
+        return found
 
     def url(self, raw: str) -> tuple[str, str]:
         """(normalised URL, urlKey), memoised."""

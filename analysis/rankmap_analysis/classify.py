@@ -55,18 +55,16 @@ def classify(header: HeaderMap, records, split_keywords: bool) -> ColumnFacts:
     for row in records:
         facts.rows += 1
         if active:
-            still = []
-            for item in active:
-                value = row[item[0]]
-                if value.isdigit():
-                    if item[2]:
-                        item[1].add(value)
-                    still.append(item)
-                    continue
-                item[1].add(value)
-                if not item[1].decided(item[2]):
-                    still.append(item)
-            active = still
+            decided = False
+            for col, stats, is_ctr in active:
+                value = row[col]
+                if is_ctr:
+                    stats.add(value)
+                elif not value.isdigit():
+                    stats.add(value)
+                    decided = decided or stats.decided(False)
+            if decided:
+                active = [item for item in active if item[2] or not item[1].decided(False)]
         if pending_text:
             for col in [c for c in pending_text if row[c].strip()]:
                 pending_text.discard(col)

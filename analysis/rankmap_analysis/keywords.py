@@ -11,7 +11,7 @@ from __future__ import annotations
 from .cells import Cells
 from .crawl import is_html
 from .model import Dataset, KwRow, Page
-from .values import as_count, parse_bool, parse_intents, parse_list
+from .values import as_count, parse_bool, parse_intents, parse_list, parse_number
 
 _BOOL_INTENTS = (("intentNavigational", "navigational"), ("intentInformational", "informational"),
                  ("intentCommercial", "commercial"), ("intentTransactional", "transactional"),
@@ -49,55 +49,88 @@ def _date_range(ds: Dataset, low: str | None, high: str | None) -> None:
         ds.date_range = {"start": low, "end": high}
 
 
+def _reader(cells: Cells, field: str):
+    """A fast `raw -> float | None` for one column (plain floats skip the full parser)."""
+    col = cells.col.get(field)
+    if col is None:
+        return None, None
+    if cells.decimal_comma.get(col, False):
+        return col, lambda raw: parse_number(raw, True)
+
+    def read(raw: str, _parse=parse_number) -> float | None:
+        try:
+            value = float(raw)
+        except ValueError:
+            return _parse(raw)
+        return value if value - value == 0 else None
+    return col, read
+
+
 def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> None:
     """Aggregate GSC rows; `mode` is `query_page`, `queries` or `pages`."""
-    text, number, ctr, date = cells.text, cells.number, cells.ctr, cells.date
     use_kw, use_url = mode in ("query_page", "queries"), mode in ("query_page", "pages")
+    kw_col = cells.col.get("keyword") if use_kw else None
+    url_col = cells.col.get("url") if use_url else None
+    clicks_col, read_clicks = _reader(cells, "clicks")
+    impr_col, read_impr = _reader(cells, "impressions")
     has_sum_position = cells.has("sumPosition") and not cells.has("position")
+    pos_col, read_pos = _reader(cells, "sumPosition" if has_sum_position else "position")
+    ctr_col = cells.col.get("ctr")
+    date_col = cells.col.get("date")
+    compare = ds.is_compare
+    keyword_norm, url_of, ctr, date = cells.keyword_norm, cells.url, cells.ctr, cells.date
     acc: dict = {}
     low = high = None
     for row in records:
-        keyword = text(row, "keyword") if use_kw else None
-        url = text(row, "url") if use_url else None
-        if use_kw and keyword is None:
-            counters.skip("empty_keyword")
-            continue
-        if use_url and url is None:
-            counters.skip("missing_url")
-            continue
-        kn = cells.keyword_norm(keyword) if use_kw else None
-        un = cells.url(url)[0] if use_url else None
+        if use_kw:
+            keyword = row[kw_col].strip()
+            if not keyword:
+                counters.skip("empty_keyword")
+                continue
+            kn = keyword_norm(keyword)
+        else:
+            keyword = kn = None
+        if use_url:
+            url = row[url_col].strip()
+            if not url:
+                counters.skip("missing_url")
+                continue
+            un = url_of(url)[0]
+        else:
+            url = un = None
         key = (kn, un)
         a = acc.get(key)
         if a is None:
             a = acc[key] = _Acc(keyword, url, len(acc))
         a.rows += 1
-        clicks = number(row, "clicks") or 0.0
-        impressions = number(row, "impressions") or 0.0
+        clicks = read_clicks(row[clicks_col]) or 0.0
+        impressions = read_impr(row[impr_col]) or 0.0
         a.clicks += clicks
         a.impressions += impressions
-        if has_sum_position:
-            total = number(row, "sumPosition")
-            if total is not None and impressions > 0:
-                a.weighted += total + impressions
-        else:
-            pos = number(row, "position")
-            if pos is not None and pos > 0:
+        if pos_col is not None:
+            pos = read_pos(row[pos_col])
+            if has_sum_position:
+                if pos is not None and impressions > 0:
+                    a.weighted += pos + impressions
+            elif pos is not None and pos > 0:
                 a.weighted += pos * impressions
                 a.pos_sum += pos
                 a.pos_n += 1
-        a.ctr = ctr(row)
-        if ds.is_compare:
-            a.prev_clicks = _add(a.prev_clicks, number(row, "previousClicks"))
-            a.prev_impressions = _add(a.prev_impressions, number(row, "previousImpressions"))
-            a.prev_pos = number(row, "previousPosition")
+        if ctr_col is not None:
+            a.ctr = ctr(row)
+        if compare:
+            a.prev_clicks = _add(a.prev_clicks, cells.number(row, "previousClicks"))
+            a.prev_impressions = _add(a.prev_impressions,
+                                      cells.number(row, "previousImpressions"))
+            a.prev_pos = cells.number(row, "previousPosition")
             a.prev_ctr = ctr(row, "previousCtr")
-        d = date(row)
-        if d is not None:
-            if low is None or d < low:
-                low = d
-            if high is None or d > high:
-                high = d
+        if date_col is not None:
+            d = date(row)
+            if d is not None:
+                if low is None or d < low:
+                    low = d
+                if high is None or d > high:
+                    high = d
     _date_range(ds, low, high)
     for (kn, un), a in acc.items():
         if mode == "pages":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -27,6 +28,7 @@ SAMPLE_ROWS = 200
 HEADER_SEARCH_LINES = 10
 DELIMITERS = ("\t", ";", ",", "|")
 CHUNK = 1 << 16
+LINE_CHUNK_CHARS = 1 << 20
 
 _BINARY_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b",
                  b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"7z\xbc\xaf", b"Rar!", b"BZh")
@@ -283,12 +285,11 @@ def iter_records(probe: Probe, counters: RowCounters,
     strict UTF-8 fails.
     """
     width = len(probe.header.raw)
-    header_line = probe.header_line or 1
     raw = _CountingRaw(open(probe.path, "rb"), on_bytes)
     buffered = io.BufferedReader(raw, buffer_size=CHUNK)
     text = io.TextIOWrapper(buffered, encoding=probe.codec, errors="strict", newline="")
     try:
-        lines = _physical_lines(text, header_line)
+        lines = itertools.islice(_lines(text), probe.header_line or 1, None)
         reader = csv.reader(lines, delimiter=probe.delimiter)
         held: list[str] | None = None
         while True:
@@ -305,19 +306,22 @@ def iter_records(probe: Probe, counters: RowCounters,
                     raise EncodingFallback() from None
                 raise errors.undecodable(["utf-8", "cp1252"] if probe.codec == "cp1252"
                                          else [probe.encoding]) from None
-            if not any(cell.strip() for cell in row):
+            n = len(row)
+            if n == 0 or (not row[0].strip() and not any(cell.strip() for cell in row)):
                 continue
             counters.read += 1
-            if len(row) > width:
-                if any(cell.strip() for cell in row[width:]):
-                    counters.skip("extra_cells_ignored")
-                row = row[:width]
-            elif len(row) < width:
-                row = row + [""] * (width - len(row))
+            if n != width:
+                if n > width:
+                    if any(cell.strip() for cell in row[width:]):
+                        counters.skip("extra_cells_ignored")
+                    row = row[:width]
+                else:
+                    row += [""] * (width - n)
             if held is not None:
                 yield held
                 held = None
-            if row[0].strip().lower() in SUMMARY_LABELS:
+            first = row[0]
+            if len(first) < 16 and first.strip().lower() in SUMMARY_LABELS:
                 held = row
                 continue
             yield row
@@ -327,11 +331,36 @@ def iter_records(probe: Probe, counters: RowCounters,
         text.close()
 
 
-def _physical_lines(text: io.TextIOWrapper, header_line: int) -> Iterator[str]:
-    """Lines after the header line (preamble and header skipped), NFC-normalised."""
-    number = 0
-    for line in text:
-        number += 1
-        if number <= header_line:
+def _line_chunks(text: io.TextIOBase) -> Iterator[list[str]]:
+    """Lists of complete physical lines (split on CR, LF, CRLF only), NFC-normalised.
+
+    Text is read in large chunks so that splitting and normalisation run in C; a chunk is cut
+    after its last line end, so no line (and no NFC sequence) spans two chunks.
+    """
+    carry = ""
+    while True:
+        chunk = text.read(LINE_CHUNK_CHARS)
+        if not chunk:
+            break
+        chunk = carry + chunk
+        cut = chunk.rfind("\n") + 1
+        if cut == 0:
+            cut = chunk.rfind("\r", 0, len(chunk) - 1) + 1
+        if cut == 0:
+            carry = chunk
             continue
-        yield line if line.isascii() else _nfc(line)
+        carry = chunk[cut:]
+        yield _split_lines_fast(chunk[:cut])
+    if carry:
+        yield _split_lines_fast(carry)
+
+
+def _split_lines_fast(block: str) -> list[str]:
+    if not block.isascii() and not unicodedata.is_normalized("NFC", block):
+        block = unicodedata.normalize("NFC", block)
+    return io.StringIO(block, newline="").readlines()
+
+
+def _lines(text: io.TextIOBase) -> Iterator[str]:
+    """Every physical line of the file, in order."""
+    return itertools.chain.from_iterable(_line_chunks(text))
