@@ -35,12 +35,13 @@ def make_page(url, **values):
 
 def html_page(url, **values):
     """A healthy indexable 200 HTML crawl row; keyword arguments override fields."""
+    # Texts derive from the URL so that two default pages are never duplicates.
     defaults = dict(content_type="text/html; charset=UTF-8", status_code=200, status="OK",
                     indexability="Indexable", indexability_status=None,
-                    title="A perfectly ordinary title for testing", title_length=40,
-                    title_pixel_width=400, meta_description="m" * 100,
+                    title=f"Title of {url}", title_length=40,
+                    title_pixel_width=400, meta_description=f"Description of {url}",
                     meta_description_length=100, meta_description_pixel_width=600,
-                    h1="Main heading", h1_length=12, h1_count=1, h2="Sub heading",
+                    h1=f"Heading of {url}", h1_length=12, h1_count=1, h2="Sub heading",
                     canonical=url, word_count=500, crawl_depth=1, inlinks=3, unique_inlinks=3)
     defaults.update(values)
     return make_page(url, **defaults)
