@@ -82,13 +82,56 @@ class Page:
     )
 
     def __init__(self, url: str, url_norm: str, url_key: str, order: int = 0) -> None:
-        for name in self.__slots__:
-            setattr(self, name, None)
         self.url = url
         self.url_norm = url_norm
         self.url_key = url_key
         self.order = order
         self.is_html = True
+        self.content_type = None
+        self.status_code = None
+        self.status = None
+        self.indexability = None
+        self.indexability_status = None
+        self.redirect_url = None
+        self.redirect_type = None
+        self.meta_robots = None
+        self.x_robots_tag = None
+        self.canonical = None
+        self.title = None
+        self.title_length = None
+        self.title_pixel_width = None
+        self.title_second = None
+        self.meta_description = None
+        self.meta_description_length = None
+        self.meta_description_pixel_width = None
+        self.meta_description_second = None
+        self.h1 = None
+        self.h1_length = None
+        self.h1_second = None
+        self.h1_count = None
+        self.h2 = None
+        self.occurrences = None
+        self.word_count = None
+        self.hash = None
+        self.near_duplicates = None
+        self.closest_match = None
+        self.crawl_depth = None
+        self.folder_depth = None
+        self.inlinks = None
+        self.unique_inlinks = None
+        self.response_time = None
+        self.size_bytes = None
+        self.clicks = None
+        self.impressions = None
+        self.ctr = None
+        self.position = None
+        self.keywords_count = None
+        self.traffic = None
+        self.top_keyword = None
+        self.previous_clicks = None
+        self.previous_impressions = None
+        self.previous_ctr = None
+        self.previous_position = None
 
     def __repr__(self) -> str:
         return f"Page({self.url_norm!r})"
@@ -137,8 +180,6 @@ class KwRow:
     def __init__(self, keyword: str, keyword_norm: str, url: str | None = None,
                  url_norm: str | None = None, url_key: str | None = None,
                  order: int = 0) -> None:
-        for name in self.__slots__:
-            setattr(self, name, None)
         self.keyword = keyword
         self.keyword_norm = keyword_norm
         self.url = url
@@ -147,6 +188,23 @@ class KwRow:
         self.order = order
         self.intent = []
         self.serp_features = []
+        self.rank_in_cell = None
+        self.clicks = None
+        self.impressions = None
+        self.ctr = None
+        self.position = None
+        self.previous_position = None
+        self.previous_clicks = None
+        self.previous_impressions = None
+        self.previous_ctr = None
+        self.position_change = None
+        self.search_volume = None
+        self.traffic = None
+        self.previous_traffic = None
+        self.keyword_difficulty = None
+        self.cpc = None
+        self.number_of_results = None
+        self.serp_feature_of_url = None
 
     def __repr__(self) -> str:
         return f"KwRow({self.keyword_norm!r}, {self.url_norm!r})"

@@ -178,40 +178,37 @@ class ColumnStats:
         self.non_null = 0
 
     def add(self, raw: str) -> None:
-        """Look at one raw cell."""
+        """Look at one raw cell (cheap unless it holds a comma)."""
         s = raw.strip()
         if not s:
             return
-        if "," not in s and "_" not in s:
-            try:
-                value = float(s)
-            except ValueError:
-                pass
-            else:
-                if math.isfinite(value):
-                    self.non_null += 1
-                    if "." in s:
-                        self.dot_only = True
-                    if self.max_dot is None or value > self.max_dot:
-                        self.max_dot = value
-                    if self.max_comma is None or value > self.max_comma:
-                        self.max_comma = value
-                return
+        self.non_null += 1
         if "%" in s:
             self.has_percent = True
+        if "," not in s:
+            dotted = "." in s
+            if dotted:
+                self.dot_only = True
+            if self.has_percent:
+                return  # CTR maxima only matter for columns without %
+            value = parse_number(s)
+            if value is None:
+                self.non_null -= 1
+                return
+            if self.max_dot is None or value > self.max_dot:
+                self.max_dot = value
+            if not dotted and (self.max_comma is None or value > self.max_comma):
+                self.max_comma = value
+            return
         core = _clean(s).rstrip("%").rstrip(_STRIP_CHARS)
-        if "," in core and "." not in core and _COMMA_DECIMAL_TAIL.search(core.rstrip("kKmMbB")):
+        if "." not in core and _COMMA_DECIMAL_TAIL.search(core.rstrip("kKmMbB")):
             self.comma_tail = True
-        elif "." in core and "," not in core:
-            self.dot_only = True
         for attr, comma in (("max_dot", False), ("max_comma", True)):
             value = parse_number(s, comma)
             if value is not None:
                 current = getattr(self, attr)
                 if current is None or value > current:
                     setattr(self, attr, value)
-        if self.max_dot is not None or self.max_comma is not None:
-            self.non_null += 1
 
     def decided(self, is_ctr: bool) -> bool:
         """True when later values cannot change the column's decisions (pass 1 may stop)."""
