@@ -28,7 +28,7 @@ SAMPLE_ROWS = 200
 HEADER_SEARCH_LINES = 10
 DELIMITERS = ("\t", ";", ",", "|")
 CHUNK = 1 << 16
-LINE_CHUNK_CHARS = 1 << 20
+LINE_CHUNK_CHARS = 1 << 18
 
 _BINARY_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b",
                  b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"7z\xbc\xaf", b"Rar!", b"BZh")
