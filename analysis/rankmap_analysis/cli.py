@@ -9,14 +9,13 @@ partial result. Exit codes: 0 success, 2 user-facing failure (error JSON), 1 int
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
 import tempfile
 import traceback
 
-from . import ANALYSIS_VERSION, errors
+from . import errors, pipeline
 from .inputs import choose_input
 from .progress import Progress
 from .tables import build_dataset
@@ -116,18 +115,6 @@ def _fail(output: str | None, error: errors.AnalysisError) -> int:
     return 2
 
 
-def _run_pipeline(dataset, filter_option: str, tmp_path: str, progress) -> None:
-    try:
-        from . import pipeline
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.pipeline":
-            raise
-        from . import fallback_output
-        fallback_output.write(dataset, filter_option, tmp_path, progress)
-        return
-    pipeline.run(dataset, filter_option, tmp_path, progress)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the analysis; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -158,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         directory = os.path.dirname(os.path.abspath(args.output))
         fd, tmp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=directory)
         os.close(fd)
-        _run_pipeline(dataset, args.filter, tmp, progress)
+        pipeline.run(dataset, args.filter, tmp, progress)
         os.replace(tmp, args.output)
         tmp = None
         return 0
@@ -170,12 +157,3 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if tmp is not None:
             _remove(tmp)
-
-
-def generated_at() -> str:
-    """`summary.generatedAt`: the only clock reading in the result (§9)."""
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    return now.isoformat().replace("+00:00", "Z")
-
-
-__all__ = ["main", "build_parser", "generated_at", "ANALYSIS_VERSION"]

@@ -204,7 +204,7 @@ class FailureTest(unittest.TestCase):
             raise ValueError("half way")
         with TempFiles() as tmp:
             path, out = tmp.write("in.csv", QUERIES), os.path.join(tmp.path, "out.json")
-            with mock.patch.object(cli, "_run_pipeline", side_effect=half_written), \
+            with mock.patch.object(cli.pipeline, "run", side_effect=half_written), \
                     contextlib.redirect_stderr(io.StringIO()), \
                     contextlib.redirect_stdout(io.StringIO()):
                 code = cli.main(["--input", path, "--filter", "all", "--output", out])
