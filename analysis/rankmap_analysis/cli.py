@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("at least one --input is required")
         if not args.output:
             raise UsageError("--output is required")
+        if args.filter is None:
+            raise UsageError("--filter is required (all or recommended)")
         if args.filter not in FILTERS:
             raise UsageError(f"--filter must be one of: {', '.join(FILTERS)} "
                              f"(got {args.filter!r})")

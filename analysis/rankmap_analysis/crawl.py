@@ -72,7 +72,8 @@ def add_crawl_rows(ds: Dataset, cells: Cells, records, counters, h1_tab: bool) -
                             ("impressions", "impressions")):
             setattr(page, attr, count(row, field))
         page.response_time = number(row, "responseTime")
-        page.position = number(row, "position")
+        position = number(row, "position")
+        page.position = position if position is not None and position > 0 else None
         page.ctr = cells.ctr(row)
         if page.ctr is None and page.clicks is not None and page.impressions:
             page.ctr = page.clicks / page.impressions

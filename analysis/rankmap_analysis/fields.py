@@ -171,11 +171,12 @@ class HeaderMap:
             self._assign(field, current)
             previous = PREVIOUS_OF.get(field)
             others = [c for c in cols if c != current]
+            # Only period-prefixed columns (`Previous 3 months Clicks`) are a comparison; a
+            # plain repeated header is a duplicate and stays ignored.
             if others and previous and previous not in by_field and (
-                    field in METRICS_FOR_COMPARE or field == "traffic"):
+                    compare_cols & set(cols)):
                 self._assign(previous, others[0])
-                if compare_cols:
-                    self.is_compare = True
+                self.is_compare = True
 
     def _assign(self, field: str, col: int) -> None:
         self.field_of_column[col] = field

@@ -180,6 +180,12 @@ class HeaderDetectionTest(unittest.TestCase):
         self.assertEqual(header.column_of_field["keyword"], 0)
         self.assertEqual(header.found_and_ignored(), (["Keyword", "URL"], ["Keyword_2"]))
 
+    def test_a_plain_repeated_metric_header_is_not_a_comparison(self):
+        header = HeaderMap(["Top queries", "Clicks", "Clicks", "Impressions"])
+        self.assertNotIn("previousClicks", header.column_of_field)
+        self.assertFalse(header.is_compare)
+        self.assertEqual(header.display[2], "Clicks_2")
+
     def test_the_gsc_filters_table_is_recognised_without_a_header_match(self):
         probe = probe_bytes(b"Filter,Value\nSearch type,Web\nDate,Last 3 months\n")
         self.assertTrue(probe.gsc_filters)
