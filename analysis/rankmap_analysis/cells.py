@@ -55,7 +55,12 @@ class Cells:
         col = self.col.get(field)
         if col is None:
             return None
-        raw = row[col]
+        return self.ctr_of(row[col], col)
+
+    def ctr_of(self, raw: str, col: int | None = None) -> float | None:
+        """One raw CTR cell of the `ctr` column (or of `col`) as a fraction."""
+        if col is None:
+            col = self.col.get("ctr")
         value = parse_number(raw, self.decimal_comma.get(col, False))
         if value is None or "%" in raw or self.ctr_fraction:
             return value

@@ -11,7 +11,8 @@ from __future__ import annotations
 from .cells import Cells
 from .crawl import is_html
 from .model import Dataset, KwRow, Page
-from .values import as_count, parse_bool, parse_intents, parse_list, parse_number
+from .values import (as_count, parse_bool, parse_date, parse_intents, parse_list,
+                     parse_number)
 
 _BOOL_INTENTS = (("intentNavigational", "navigational"), ("intentInformational", "informational"),
                  ("intentCommercial", "commercial"), ("intentTransactional", "transactional"),
@@ -22,7 +23,7 @@ class _Acc:
     """Running sums for one aggregation key."""
 
     __slots__ = ("keyword", "url", "order", "rows", "clicks", "impressions", "weighted",
-                 "pos_sum", "pos_n", "ctr", "prev_clicks", "prev_impressions", "prev_pos",
+                 "pos_sum", "pos_n", "ctr_raw", "prev_clicks", "prev_impressions", "prev_pos",
                  "prev_ctr")
 
     def __init__(self, keyword, url, order) -> None:
@@ -30,7 +31,7 @@ class _Acc:
         self.rows = 0
         self.clicks = self.impressions = self.weighted = self.pos_sum = 0.0
         self.pos_n = 0
-        self.ctr = self.prev_clicks = self.prev_impressions = self.prev_pos = None
+        self.ctr_raw = self.prev_clicks = self.prev_impressions = self.prev_pos = None
         self.prev_ctr = None
 
     def position(self) -> float | None:
@@ -38,10 +39,39 @@ class _Acc:
             return self.weighted / self.impressions
         return self.pos_sum / self.pos_n if self.pos_n else None
 
-    def ctr_value(self) -> float | None:
-        if self.rows == 1 and self.ctr is not None:
-            return self.ctr
-        return self.clicks / self.impressions if self.impressions > 0 else self.ctr
+    def ctr_value(self, cells: Cells) -> float | None:
+        """The row's own CTR for a single row, else clicks / impressions (§1.1)."""
+        ctr = cells.ctr_of(self.ctr_raw) if self.ctr_raw is not None else None
+        if self.rows == 1 and ctr is not None:
+            return ctr
+        return self.clicks / self.impressions if self.impressions > 0 else ctr
+
+
+class _DateSpan:
+    """Earliest and latest date of a column; raw values are parsed once per distinct value."""
+
+    __slots__ = ("raw", "low", "high")
+
+    def __init__(self) -> None:
+        self.raw: set[str] = set()
+        self.low = self.high = None
+
+    def add(self, raw: str) -> None:
+        self.raw.add(raw)
+        if len(self.raw) > 10_000:
+            self._fold()
+
+    def _fold(self) -> None:
+        for raw in self.raw:
+            d = parse_date(raw)
+            if d is not None:
+                self.low = d if self.low is None or d < self.low else self.low
+                self.high = d if self.high is None or d > self.high else self.high
+        self.raw.clear()
+
+    def span(self) -> tuple[str | None, str | None]:
+        self._fold()
+        return self.low, self.high
 
 
 def _date_range(ds: Dataset, low: str | None, high: str | None) -> None:
@@ -78,16 +108,20 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
     ctr_col = cells.col.get("ctr")
     date_col = cells.col.get("date")
     compare = ds.is_compare
-    keyword_norm, url_of, ctr, date = cells.keyword_norm, cells.url, cells.ctr, cells.date
+    keyword_norm, url_of, ctr = cells.keyword_norm, cells.url, cells.ctr
+    norms: dict[str, str] = {}
+    url_norms: dict[str, str] = {}
+    dates = _DateSpan()
     acc: dict = {}
-    low = high = None
     for row in records:
         if use_kw:
             keyword = row[kw_col].strip()
             if not keyword:
                 counters.skip("empty_keyword")
                 continue
-            kn = keyword_norm(keyword)
+            kn = norms.get(keyword)
+            if kn is None:
+                kn = norms[keyword] = keyword_norm(keyword)
         else:
             keyword = kn = None
         if use_url:
@@ -95,7 +129,9 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
             if not url:
                 counters.skip("missing_url")
                 continue
-            un = url_of(url)[0]
+            un = url_norms.get(url)
+            if un is None:
+                un = url_norms[url] = url_of(url)[0]
         else:
             url = un = None
         key = (kn, un)
@@ -117,7 +153,7 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
                 a.pos_sum += pos
                 a.pos_n += 1
         if ctr_col is not None:
-            a.ctr = ctr(row)
+            a.ctr_raw = row[ctr_col]
         if compare:
             a.prev_clicks = _add(a.prev_clicks, cells.number(row, "previousClicks"))
             a.prev_impressions = _add(a.prev_impressions,
@@ -125,24 +161,20 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
             a.prev_pos = cells.number(row, "previousPosition")
             a.prev_ctr = ctr(row, "previousCtr")
         if date_col is not None:
-            d = date(row)
-            if d is not None:
-                if low is None or d < low:
-                    low = d
-                if high is None or d > high:
-                    high = d
-    _date_range(ds, low, high)
+            dates.add(row[date_col])
+    _date_range(ds, *dates.span())
+    del norms, url_norms
     for (kn, un), a in acc.items():
         if mode == "pages":
             page = _page(ds, cells, a.url, un)
             page.clicks, page.impressions = as_count(a.clicks), as_count(a.impressions)
-            page.ctr, page.position = a.ctr_value(), a.position()
+            page.ctr, page.position = a.ctr_value(cells), a.position()
             page.previous_clicks, page.previous_impressions = a.prev_clicks, a.prev_impressions
             page.previous_position, page.previous_ctr = a.prev_pos, a.prev_ctr
             continue
         kw = KwRow(a.keyword, kn, a.url, un, cells.url(a.url)[1] if a.url else None, a.order)
         kw.clicks, kw.impressions = as_count(a.clicks), as_count(a.impressions)
-        kw.ctr, kw.position = a.ctr_value(), a.position()
+        kw.ctr, kw.position = a.ctr_value(cells), a.position()
         kw.previous_clicks, kw.previous_impressions = a.prev_clicks, a.prev_impressions
         kw.previous_position, kw.previous_ctr = a.prev_pos, a.prev_ctr
         ds.kw_rows.append(kw)
@@ -203,7 +235,8 @@ def _position(cells: Cells, row, field: str) -> float | None:
 def add_ranking_rows(ds: Dataset, cells: Cells, records, counters) -> None:
     """Semrush / Ahrefs / generic rankings: one KwRow per (keyword, URL), best position kept."""
     pairs: dict = {}
-    low = high = None
+    dates = _DateSpan()
+    date_col = cells.col.get("date")
     for row in records:
         keyword = cells.text(row, "keyword")
         if keyword is None:
@@ -223,12 +256,10 @@ def add_ranking_rows(ds: Dataset, cells: Cells, records, counters) -> None:
         kw.previous_position = previous if previous is not None and previous >= 0 else None
         _fill_tool_metrics(kw, cells, row)
         pairs[(kn, un)] = kw
-        d = cells.date(row)
-        if d is not None:
-            low = d if low is None or d < low else low
-            high = d if high is None or d > high else high
+        if date_col is not None:
+            dates.add(row[date_col])
     ds.kw_rows = sorted(pairs.values(), key=lambda k: k.order)
-    _date_range(ds, low, high)
+    _date_range(ds, *dates.span())
     pages_from_keywords(ds, cells, gsc=False)
 
 

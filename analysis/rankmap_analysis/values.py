@@ -16,7 +16,6 @@ _STRIP_CHARS = " \u00a0\u202f\u2009\t$€£¥₹"
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 _APPROX = re.compile(r"^\s*[<>≤≥~≈]")
 _COMMA_DECIMAL_TAIL = re.compile(r",(\d{1,2}|\d{4,})$")
-_SPACE_RE = re.compile(r"\s+")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 _DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_SLASH_RE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
@@ -142,8 +141,8 @@ def parse_date(raw: str | None) -> str | None:
 
 def keyword_norm(keyword: str) -> str:
     """§4 keyword identity: NFKC, lower-case, whitespace collapsed, trimmed; punctuation kept."""
-    s = unicodedata.normalize("NFKC", keyword).lower()
-    return _SPACE_RE.sub(" ", s).strip()
+    s = keyword.lower() if keyword.isascii() else unicodedata.normalize("NFKC", keyword).lower()
+    return " ".join(s.split())
 
 
 INTENT_LETTERS = {"i": "informational", "n": "navigational", "c": "commercial",
