@@ -29,8 +29,10 @@ GSC_OTHER_TABLES = {
     "filtres": "Filters"}
 
 GSC_METRICS = frozenset({"clicks", "impressions", "ctr", "position", "previousClicks",
-                         "previousImpressions", "previousCtr", "previousPosition"})
-GSC_EXTRA_DIMENSIONS = frozenset({"date", "country", "device", "searchAppearance"})
+                         "previousImpressions", "previousCtr", "previousPosition",
+                         "sumPosition"})
+GSC_EXTRA_DIMENSIONS = frozenset({"date", "country", "device", "searchAppearance",
+                                  "isAnonymizedQuery"})
 
 LABELS = {
     "screaming_frog_internal": ("Screaming Frog SEO Spider", "Screaming Frog Internal export"),

@@ -86,6 +86,13 @@ class SearchConsoleTest(unittest.TestCase):
                           "search_type,device,impressions,clicks,sum_position")
         self.assertEqual((bigquery.source_id, bigquery.variant), ("gsc_query_page", "bigquery"))
 
+    def test_the_bigquery_site_table_is_a_per_query_pull(self):
+        detection = source("data_date,site_url,query,is_anonymized_query,country,search_type,"
+                           "device,impressions,clicks,sum_top_position",
+                           "2024-01-01,sc-domain:a.com,shoes,false,fra,WEB,MOBILE,10,1,20")
+        self.assertEqual((detection.source_id, detection.variant),
+                         ("gsc_queries", "api_aggregated"))
+
     def test_ui_queries_and_pages_in_every_listed_language(self):
         for header, row in (
                 ("Top queries,Clicks,Impressions,CTR,Position", "duo,1,2,3%,4"),

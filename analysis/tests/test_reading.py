@@ -128,6 +128,20 @@ class BinaryAndEmptyTest(unittest.TestCase):
             probe_bytes(garbage)
         self.assertEqual(ctx.exception.message, "The file is not a text export")
 
+    def test_utf16_needs_30_percent_zero_bytes(self):
+        text = ("keyword\turl\n" + "a\tb\n" * 100).encode("utf-16-le")
+        self.assertEqual(probe_bytes(text).encoding, "utf-16-le")
+        # Zero bytes below the UTF-16 threshold mean binary content.
+        few_zeros = b"keyword,url\n" + b"abcdefgh\x00,b\n" * 80
+        with self.assertRaises(AnalysisError) as ctx:
+            probe_bytes(few_zeros)
+        self.assertEqual(ctx.exception.message, "The file is not a text export")
+
+    def test_a_few_control_characters_in_text_are_tolerated(self):
+        data = ("keyword,url\n" + "shoes\x01,https://a.com/\n" + "boots,b\n" * 40).encode()
+        probe = probe_bytes(data)
+        self.assertEqual(probe.sample[0][0], "shoes\x01")
+
     def test_control_characters_without_zero_bytes_are_not_text(self):
         with self.assertRaises(AnalysisError) as ctx:
             probe_bytes(bytes(range(1, 9)) * 300)

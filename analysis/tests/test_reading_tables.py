@@ -102,6 +102,30 @@ class SearchConsoleAggregationTest(unittest.TestCase):
         self.assertAlmostEqual(ds.kw_rows[0].cpc, 1.26)
 
 
+    def test_looker_studio_downloads_are_query_page_data(self):
+        ds = dataset_for("Landing Page,Query,Url Clicks,Impressions,URL CTR,Avg. Position\n"
+                         "https://a.com/,shoes,2,20,10%,3.5\n")
+        row = ds.kw_rows[0]
+        self.assertEqual((ds.source["variant"], row.clicks, row.impressions),
+                         ("looker_studio", 2, 20))
+        self.assertAlmostEqual(row.ctr, 0.1)
+        self.assertAlmostEqual(row.position, 3.5)
+
+    def test_comparison_mode_keeps_the_previous_period(self):
+        ds = dataset_for("Top queries,Last 28 days Clicks,Previous period Clicks,"
+                         "Last 28 days Impressions,Previous period Impressions,"
+                         "Last 28 days CTR,Previous period CTR,Last 28 days Position,"
+                         "Previous period Position\n"
+                         "shoes,10,4,100,80,10%,5%,3.2,4.5\n")
+        row = ds.kw_rows[0]
+        self.assertTrue(ds.is_compare)
+        self.assertEqual((row.clicks, row.impressions, row.previous_clicks,
+                          row.previous_impressions), (10, 100, 4, 80))
+        self.assertAlmostEqual(row.previous_ctr, 0.05)
+        self.assertEqual((row.position, row.previous_position), (3.2, 4.5))
+        self.assertEqual(ds.source["variant"], "ui_compare")
+
+
 class RankToolTest(unittest.TestCase):
     SEMRUSH = ("Keyword,Position,Previous position,Search Volume,Keyword Difficulty,CPC,URL,"
                "Traffic,Traffic (%),Trends,Timestamp,SERP Features by Keyword,Keyword Intents,"
@@ -147,6 +171,36 @@ class RankToolTest(unittest.TestCase):
         self.assertTrue(any("cannibalisation cannot be computed" in w for w in ds.warnings))
 
 
+    def test_ahrefs_compare_mode_reads_current_and_previous_values(self):
+        ds = dataset_for("Keyword,Volume,KD,CPC,Previous organic traffic,"
+                         "Current organic traffic,Organic traffic change,Previous position,"
+                         "Current position,Position change,Previous URL,Current URL,"
+                         "Previous date,Current date\n"
+                         "card,100,5,1.5,40,60,20,7,3,4,https://a.com/old,https://a.com/c,"
+                         "2025-12-01,2026-01-05\n"
+                         "loan,50,9,2,10,0,-10,5,,lost,https://a.com/l,,2025-12-01,2026-01-05\n")
+        self.assertEqual((ds.data_source, ds.source["variant"]),
+                         ("ahrefs_organic_keywords", "v3_compare"))
+        card, loan = ds.kw_rows
+        self.assertEqual((card.url, card.position, card.previous_position, card.traffic,
+                          card.previous_traffic, card.position_change),
+                         ("https://a.com/c", 3, 7, 60, 40, "4"))
+        self.assertEqual((loan.url, loan.position, loan.position_change), (None, None, "lost"))
+        self.assertEqual(ds.date_range, {"start": "2026-01-05", "end": "2026-01-05"})
+        self.assertTrue(ds.is_compare)
+
+    def test_ahrefs_legacy_reads_history_and_the_feature_holding_the_url(self):
+        ds = dataset_for("#\tKeyword\tPosition\tPosition History\tVolume\tURL\tDifficulty\t"
+                         "Traffic (desc)\tCPC\tLast Update\tPage URL inside\tSERP Features\n"
+                         "1\tcard\t2\t5\t900\thttps://a.com/c\t12\t300\t1.1\t2019-05-01\t"
+                         "Featured snippet\tFeatured snippet, Sitelinks\n")
+        row = ds.kw_rows[0]
+        self.assertEqual(ds.data_source, "ahrefs_organic_keywords_legacy")
+        self.assertEqual((row.position, row.previous_position, row.traffic,
+                          row.keyword_difficulty, row.serp_feature_of_url),
+                         (2, 5, 300, 12, "Featured snippet"))
+
+
 class ListsTest(unittest.TestCase):
     def test_multi_keyword_cells_split_on_semicolon_when_any_cell_has_one(self):
         ds = dataset_for('Page;Keywords\r\nhttps://a.com/;"duo security, inc.; duo; ;duo"\r\n'
@@ -178,6 +232,24 @@ class ListsTest(unittest.TestCase):
                          (None, 3900, ["informational", "commercial"]))
         self.assertEqual(ds.rows["skippedReasons"], {"duplicate_keyword": 1})
         self.assertTrue(any("no URL/position" in w for w in ds.warnings))
+
+
+    def test_a_keyword_list_with_positions_but_no_url_says_the_url_is_missing(self):
+        ds = dataset_for("Keyword,Position,Volume\nshoes,4,100\n")
+        self.assertEqual(ds.data_source, "keyword_list")
+        self.assertEqual(ds.kw_rows[0].position, 4)
+        self.assertTrue(any("no URL column" in w for w in ds.warnings))
+
+    def test_rows_with_extra_cells_are_analysed_but_noted(self):
+        ds = dataset_for("keyword,url\na,https://a.com/,extra\nb,https://a.com/b\n")
+        self.assertEqual(ds.rows, {"read": 2, "analysed": 2, "skipped": 0,
+                                   "skippedReasons": {"extra_cells_ignored": 1},
+                                   "aggregatedFrom": 2})
+
+    def test_a_duplicate_header_column_is_ignored_not_merged(self):
+        ds = dataset_for("keyword,url,keyword\na,https://a.com/,b\n")
+        self.assertEqual([k.keyword for k in ds.kw_rows], ["a"])
+        self.assertEqual(ds.source["columnsIgnored"], ["keyword_2"])
 
 
 class CrawlTest(unittest.TestCase):
