@@ -135,13 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         parser.print_usage(sys.stderr)
         message = str(exc)
-        if message.startswith("--filter"):
+        if message.startswith("--filter must"):
             error = errors.AnalysisError("Unknown filter option", message)
         else:
             error = errors.AnalysisError("Invalid arguments", message)
         return _fail(output, error)
     # The data model holds no reference cycles; without this the cyclic collector walks
     # millions of live rows again and again on a large file (seconds of pure overhead).
+    gc_was_enabled = gc.isenabled()
     gc.disable()
     progress = Progress()
     tmp = None
@@ -163,3 +164,5 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if tmp is not None:
             _remove(tmp)
+        if gc_was_enabled:
+            gc.enable()

@@ -169,6 +169,14 @@ class FailureTest(unittest.TestCase):
         self.assertIn("usage:", run.stderr)
         self.assertEqual(run.result["error"]["message"], "Unknown filter option")
 
+    def test_a_missing_filter_is_an_argument_error(self):
+        with TempFiles() as tmp:
+            path, out = tmp.write("in.csv", QUERIES), os.path.join(tmp.path, "out.json")
+            run = run_cli(["--input", path, "--output", out], out)
+        self.assertEqual(run.code, 2)
+        self.assertEqual(run.result["error"]["message"], "Invalid arguments")
+        self.assertIn("--filter is required", run.result["error"]["details"])
+
     def test_argument_errors_without_output_write_nothing(self):
         with TempFiles() as tmp:
             path = tmp.write("in.csv", QUERIES)
