@@ -35,6 +35,8 @@ _BINARY_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0", b"%PDF", b"\
 _LINE_SPLIT = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
 SUMMARY_LABELS = frozenset({"total", "totals", "grand total", "gesamt", "total général",
                             "summe", "合計"})
+_SUMMARY_INITIALS = frozenset(label[0] for label in SUMMARY_LABELS) | frozenset(
+    label[0].upper() for label in SUMMARY_LABELS) | {" "}
 GSC_FILTER_FIRST = frozenset({"filter", "filtre", "filtres", "filters", "フィルタ"})
 GSC_FILTER_SECOND = frozenset({"value", "valeur", "wert", "値"})
 
@@ -321,7 +323,7 @@ def iter_records(probe: Probe, counters: RowCounters,
                 yield held
                 held = None
             first = row[0]
-            if len(first) < 16 and first.strip().lower() in SUMMARY_LABELS:
+            if first[:1] in _SUMMARY_INITIALS and first.strip().lower() in SUMMARY_LABELS:
                 held = row
                 continue
             yield row
