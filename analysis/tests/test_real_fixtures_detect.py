@@ -134,6 +134,12 @@ class CrawlFixturesTest(unittest.TestCase):
                              if p.status_code and 300 <= p.status_code < 400), 11)
         self.assertEqual(sum(1 for p in ds.pages.values()
                              if "noindex" in (p.indexability_status or "").lower()), 1)
+        indexable = [p for p in ds.pages.values() if p.is_html and p.indexability == "Indexable"]
+        self.assertEqual(sum(1 for p in indexable if p.title_length > 60), 97)
+        self.assertEqual(sum(1 for p in indexable if p.meta_description_length > 160), 116)
+        titles = collections.Counter(p.title.lower() for p in indexable if p.title)
+        self.assertEqual(sum(1 for n in titles.values() if n > 1), 1)
+        self.assertEqual(ds.source["variant"], "internal_all")
 
     def test_sf_internal_all_2026_v22(self):
         ds = load(self, "sf_internal_all_2026_v22.csv")
