@@ -8,10 +8,8 @@ reason and its recommendation. Opportunities and priority are computed elsewhere
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from .checks.catalogue import THRESHOLDS
-from .checks.scope import GSC_SOURCES, RANK_SOURCES
+from .checks.scope import GSC_SOURCES, RANK_SOURCES, url_path
 from .urls import variant_key
 
 T = THRESHOLDS
@@ -28,34 +26,67 @@ RECOMMENDATIONS = {
 }
 
 
+# Shared by every keyword that is not cannibalised; never mutated.
+NOT_CANNIBALIZED = {"isCannibalized": False, "severity": None, "reason": None,
+                    "recommendation": None}
+
+
 class KeywordResult:
     """One keyword of ``keywordMapping`` while it is being computed."""
 
     __slots__ = ("keyword", "keyword_norm", "rows", "best", "url_count", "clicks",
                  "impressions", "ctr", "search_volume", "keyword_difficulty", "cpc", "intent",
                  "serp_features", "cannibalization", "opportunity", "expected_ctr",
-                 "priority", "order", "competing")
+                 "priority", "order")
 
-    def __init__(self, keyword_norm: str, first_row):
+    def __init__(self, keyword_norm: str, rows: list, key, is_gsc: bool):
+        """Sort ``rows`` best first and fill the keyword-level values (§6.1)."""
         self.keyword_norm = keyword_norm
-        self.keyword = first_row.keyword
-        self.order = first_row.order
-        self.rows = [first_row]
-        self.best = None
-        self.url_count = 0
-        self.clicks = None
-        self.impressions = None
-        self.ctr = None
-        self.search_volume = None
-        self.keyword_difficulty = None
-        self.cpc = None
-        self.intent = []
-        self.serp_features = []
-        self.cannibalization = None
-        self.opportunity = None
-        self.expected_ctr = None
+        self.rows = rows
+        self.cannibalization = self.opportunity = self.expected_ctr = None
         self.priority = 0.0
-        self.competing = 0
+        best = rows[0]
+        self.keyword = best.keyword
+        self.order = best.order
+        if len(rows) == 1:
+            # Most keywords have one row: copy its values without the list passes.
+            self.best = best
+            self.url_count = 1 if best.url_norm is not None else 0
+            self.search_volume = best.search_volume
+            self.keyword_difficulty = best.keyword_difficulty
+            self.cpc = best.cpc
+            self.intent = best.intent
+            self.serp_features = best.serp_features
+            if is_gsc:
+                self.clicks = best.clicks
+                self.impressions = best.impressions
+                # Keep the exported CTR of a single row (UI exports round it).
+                if best.ctr is not None:
+                    self.ctr = best.ctr
+                elif best.impressions:
+                    self.ctr = (best.clicks or 0) / best.impressions
+                else:
+                    self.ctr = None
+            else:
+                self.clicks = self.impressions = self.ctr = None
+            return
+        rows.sort(key=key)
+        best = rows[0]
+        self.best = best
+        self.url_count = len({row.url_norm for row in rows if row.url_norm is not None})
+        self.search_volume = _first(rows, "search_volume")
+        self.keyword_difficulty = _first(rows, "keyword_difficulty")
+        self.cpc = _first(rows, "cpc")
+        self.intent = _union(rows, "intent")
+        self.serp_features = _union(rows, "serp_features")
+        if is_gsc:
+            clicks = [row.clicks for row in rows if row.clicks is not None]
+            impressions = [row.impressions for row in rows if row.impressions is not None]
+            self.clicks = sum(clicks) if clicks else None
+            self.impressions = sum(impressions) if impressions else None
+            self.ctr = (self.clicks or 0) / self.impressions if self.impressions else best.ctr
+        else:
+            self.clicks = self.impressions = self.ctr = None
 
     @property
     def is_cannibalized(self) -> bool:
@@ -99,18 +130,6 @@ def best_key_for(data_source: str):
     return list_key
 
 
-def group_keywords(kw_rows) -> list:
-    """``KeywordResult`` per distinct ``keyword_norm``, in first-seen order."""
-    groups = {}
-    for row in kw_rows:
-        result = groups.get(row.keyword_norm)
-        if result is None:
-            groups[row.keyword_norm] = KeywordResult(row.keyword_norm, row)
-        else:
-            result.rows.append(row)
-    return list(groups.values())
-
-
 def _first(rows, attribute):
     for row in rows:
         value = getattr(row, attribute)
@@ -127,43 +146,11 @@ def _union(rows, attribute):
     return list(seen)
 
 
-def summarise(result: KeywordResult, key, is_gsc: bool) -> None:
-    """Sort the keyword's rows best first and fill the keyword-level values."""
-    rows = result.rows
-    if len(rows) > 1:
-        rows.sort(key=key)
-    best = rows[0]
-    result.best = best
-    result.url_count = len({row.url_norm for row in rows if row.url_norm is not None})
-    ordered = [best] + rows[1:]
-    result.search_volume = _first(ordered, "search_volume")
-    result.keyword_difficulty = _first(ordered, "keyword_difficulty")
-    result.cpc = _first(ordered, "cpc")
-    result.intent = _union(ordered, "intent")
-    result.serp_features = _union(ordered, "serp_features")
-    if is_gsc:
-        clicks = [row.clicks for row in rows if row.clicks is not None]
-        impressions = [row.impressions for row in rows if row.impressions is not None]
-        result.clicks = sum(clicks) if clicks else None
-        result.impressions = sum(impressions) if impressions else None
-        if len(rows) == 1 and best.ctr is not None:
-            # Keep the exported CTR of a single row (UI exports round clicks/impressions).
-            result.ctr = best.ctr
-        elif result.impressions:
-            result.ctr = (result.clicks or 0) / result.impressions
-        else:
-            result.ctr = best.ctr
-
-
 def is_site_root(url) -> bool:
-    """True for the home page: an empty or ``/`` path and no query string."""
-    if not url:
+    """True for the home page: an absolute URL with an empty or ``/`` path, no query string."""
+    if not url or "://" not in url or "?" in url:
         return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.path in ("", "/") and not parts.query and bool(parts.netloc)
+    return url_path(url) in ("", "/")
 
 
 def share(part, total):
@@ -192,29 +179,45 @@ def competing_rows(result: KeywordResult, data_source: str):
     return rows
 
 
-def cannibalization(result: KeywordResult, data_source: str):
+# Sources whose rows can show several URLs per keyword (§3 capability table; Ahrefs v3 lists
+# only the best URL, §0.12).
+CANNIBALIZATION_SOURCES = (RANK_SOURCES - {"ahrefs_organic_keywords"}) | {"gsc_query_page",
+                                                                         "generic_keyword_url"}
+
+
+def _url_facts(url_norm, memo):
+    """(variant key, is the site root) of a URL, computed once per URL."""
+    facts = memo.get(url_norm)
+    if facts is None:
+        facts = memo[url_norm] = (variant_key(url_norm), is_site_root(url_norm))
+    return facts
+
+
+def cannibalization(result: KeywordResult, data_source: str, memo=None):
     """The §9.4 ``cannibalization`` object, or ``None`` when the source cannot tell."""
-    if data_source in ("ahrefs_organic_keywords", "gsc_queries", "gsc_pages", "keyword_list") \
-            or data_source not in (RANK_SOURCES | {"gsc_query_page", "generic_keyword_url"}):
+    if data_source not in CANNIBALIZATION_SOURCES:
         return None
+    if len(result.rows) < 2:
+        return NOT_CANNIBALIZED
+    if memo is None:
+        memo = {}
     competing = competing_rows(result, data_source)
     # Several rows of one URL (the same page under two keyword spellings) are one competitor.
     distinct = {}
     for row in competing:
         distinct.setdefault(row.url_norm, row)
     competing = list(distinct.values())
-    result.competing = len(competing)
     if len(competing) < 2:
-        return {"isCannibalized": False, "severity": None, "reason": None,
-                "recommendation": None}
+        return NOT_CANNIBALIZED
     limit = T["cannibalizationHighMaxPosition"]
     first, second = competing[0], competing[1]
     both_top = all(row.position is not None and 0 < row.position <= limit
                    for row in (first, second))
     severity = "high" if both_top else "medium"
-    if len({variant_key(row.url_norm) for row in competing}) == 1:
+    facts = [_url_facts(row.url_norm, memo) for row in competing]
+    if len({fact[0] for fact in facts}) == 1:
         reason = "url_variants"
-    elif any(is_site_root(row.url_norm) for row in competing):
+    elif any(fact[1] for fact in facts):
         reason = "homepage_and_page"
     else:
         reason = "multiple_pages"
@@ -223,12 +226,26 @@ def cannibalization(result: KeywordResult, data_source: str):
 
 
 def build(dataset) -> list:
-    """All ``KeywordResult`` objects of the dataset, summarised, with cannibalisation."""
+    """All ``KeywordResult`` objects of the dataset (first-seen order), with cannibalisation."""
     data_source = dataset.data_source
     key = best_key_for(data_source)
     is_gsc = data_source in GSC_SOURCES
-    results = group_keywords(dataset.kw_rows)
-    for result in results:
-        summarise(result, key, is_gsc)
-        result.cannibalization = cannibalization(result, data_source)
+    groups = {}
+    get = groups.get
+    for row in dataset.kw_rows:
+        rows = get(row.keyword_norm)
+        if rows is None:
+            groups[row.keyword_norm] = [row]
+        else:
+            rows.append(row)
+    computable = data_source in CANNIBALIZATION_SOURCES
+    memo = {}
+    results = []
+    append = results.append
+    for keyword_norm, rows in groups.items():
+        result = KeywordResult(keyword_norm, rows, key, is_gsc)
+        if computable:
+            result.cannibalization = NOT_CANNIBALIZED if len(rows) < 2 else \
+                cannibalization(result, data_source, memo)
+        append(result)
     return results

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from .catalogue import THRESHOLDS
 from .rules import Issue
+from .scope import url_path
 
 FULL = True
 NONE = False
@@ -44,11 +45,7 @@ def tokens(text: str) -> frozenset:
 
 
 def url_tokens(url: str) -> frozenset:
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        path = url
-    return tokens(unquote(path))
+    return tokens(unquote(url_path(url)))
 
 
 def match(keyword_tokens: frozenset, field_tokens):
@@ -63,17 +60,6 @@ def match(keyword_tokens: frozenset, field_tokens):
     return NONE
 
 
-def _neg(value):
-    return float("inf") if value is None else -value
-
-
-def target_sort_key(row, search_volume):
-    """Most clicks, then impressions, search volume, best position, ``keywordNorm`` asc."""
-    position = row.position if row.position is not None and row.position > 0 else float("inf")
-    return (_neg(row.clicks), _neg(row.impressions), _neg(search_volume), position,
-            row.keyword_norm)
-
-
 def choose_targets(keywords) -> dict:
     """Map ``url_norm`` → the ``KwRow`` of its target keyword.
 
@@ -83,17 +69,25 @@ def choose_targets(keywords) -> dict:
     """
     best_for = {}
     any_for = {}
+    inf = float("inf")
     for keyword in keywords:
-        volume = keyword.search_volume
+        volume = -keyword.search_volume if keyword.search_volume is not None else inf
         best = keyword.best
         for row in keyword.rows:
-            if row.url_norm is None:
+            url = row.url_norm
+            if url is None:
                 continue
-            key = target_sort_key(row, volume)
+            position = row.position
+            # Most clicks, impressions, volume first; then best position; keywordNorm last.
+            key = (-row.clicks if row.clicks is not None else inf,
+                   -row.impressions if row.impressions is not None else inf,
+                   volume,
+                   position if position is not None and position > 0 else inf,
+                   row.keyword_norm)
             table = best_for if row is best else any_for
-            current = table.get(row.url_norm)
+            current = table.get(url)
             if current is None or key < current[0]:
-                table[row.url_norm] = (key, row)
+                table[url] = (key, row)
     chosen = {url: entry[1] for url, entry in any_for.items()}
     chosen.update((url, entry[1]) for url, entry in best_for.items())
     return chosen

@@ -9,11 +9,11 @@ groups by a dict (never a pairwise scan). Which rows a function may see is decid
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from ..urls import normalise_url, url_key
 from .catalogue import CHECKS_BY_ID, THRESHOLDS
-from .scope import NO_RESPONSE_STATUSES, has_noindex, is_blocked
+from .scope import NO_RESPONSE_STATUSES, has_noindex, is_blocked, url_path
 
 T = THRESHOLDS
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -204,11 +204,7 @@ def thin_content_issue(page, active, indexable, out) -> None:
 def url_issues(page, active, out) -> None:
     """§5.6 URL structure checks on the URL as exported."""
     url = page.url
-    try:
-        parts = urlsplit(url)
-        path = parts.path
-    except ValueError:
-        path = url
+    path = url_path(url)
     query = ""
     norm = page.url_norm or ""
     if "?" in norm:
@@ -220,7 +216,8 @@ def url_issues(page, active, out) -> None:
     if "url_underscores" in active and "_" in path:
         out.append(Issue("url_underscores", "The URL path contains underscores.", path))
     # Percent-escapes are written in upper case by convention (%C3%A9): not an upper-case path.
-    if "url_uppercase" in active and any(ch.isupper() for ch in _PERCENT_ESCAPE.sub("", path)):
+    if "url_uppercase" in active and path != path.lower() and \
+            any(ch.isupper() for ch in _PERCENT_ESCAPE.sub("", path)):
         out.append(Issue("url_uppercase", "The URL path contains upper-case letters.", path))
     if "url_parameters" in active and query:
         out.append(Issue("url_parameters", f"The URL has a query string ({query}).", query))

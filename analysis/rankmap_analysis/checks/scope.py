@@ -9,8 +9,6 @@ and performance checks. This module decides; it never emits an issue.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ..urls import normalise_url, url_key
 
 STATIC_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".avif", ".css", ".js",
@@ -26,13 +24,30 @@ BLOCKED = "blocked by robots.txt"
 NO_RESPONSE_STATUSES = frozenset({"no response", "connection timeout", "connection refused"})
 
 
+def url_path(url: str) -> str:
+    """The path of an absolute URL (no query, no fragment); string slicing, no parsing.
+
+    ``urllib.parse.urlsplit`` gives the same answer for the URLs exports contain but costs
+    several times more, and the path is needed for every page.
+    """
+    start = url.find("://")
+    if start >= 0:
+        slash = url.find("/", start + 3)
+        if slash < 0:
+            return ""
+        rest = url[slash:]
+    else:
+        rest = url
+    for mark in ("?", "#"):
+        cut = rest.find(mark)
+        if cut >= 0:
+            rest = rest[:cut]
+    return rest
+
+
 def has_static_extension(url: str) -> bool:
     """True when the URL's path ends in one of §5's static-file extensions."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        path = url
-    return path.lower().endswith(STATIC_EXTENSIONS)
+    return url_path(url).lower().endswith(STATIC_EXTENSIONS)
 
 
 def is_blocked(page) -> bool:
