@@ -12,8 +12,8 @@ from .cells import Cells
 from .classify import classify
 from .crawl import add_crawl_rows
 from .detect import Detection
-from .keywords import (add_gsc_rows, add_keyword_list_rows, add_keyword_url_rows,
-                       add_ranking_rows)
+from .gsc import add_gsc_rows
+from .keywords import add_keyword_list_rows, add_keyword_url_rows, add_ranking_rows
 from .model import Dataset
 from .progress import ByteProgress
 from .reading import EncodingFallback, Probe, RowCounters, iter_records, use_cp1252
