@@ -107,8 +107,12 @@ def _url(value):
 
 def gsc_key(row):
     """GSC best page: most clicks, then most impressions, then lowest position."""
-    return (_neg(row.clicks), _neg(row.impressions), _pos(row.position), _url(row.url_norm),
-            row.order)
+    # Inlined (no helper calls): this key is computed for every row of a multi-URL keyword.
+    clicks, impressions, position = row.clicks, row.impressions, row.position
+    return (_INF if clicks is None else -clicks,
+            _INF if impressions is None else -impressions,
+            position if position is not None and position > 0 else _INF,
+            row.url_norm or "", row.order)
 
 
 def rank_key(row):

@@ -171,27 +171,25 @@ def onpage_row(result, drop_info: bool) -> dict:
     }
 
 
-def _share(part, total):
-    finite_total = finite(total)
-    if part is None or not finite_total:
-        return None
-    return round(part / finite_total, 4)
-
-
 def keyword_row(result, is_gsc: bool) -> dict:
     """One §9.4 ``keywordMapping`` row from a mapping ``KeywordResult``."""
     best = result.best
     competing = []
+    total_clicks = result.clicks if is_gsc else None
+    total_impressions = result.impressions if is_gsc else None
     for row in result.rows:
         if row.url_norm is None:
             continue
+        clicks, impressions = row.clicks, row.impressions
         competing.append({
             "url": row.url,
             "position": position(row.position),
-            "clicks": count(row.clicks),
-            "impressions": count(row.impressions),
-            "clickShare": _share(row.clicks, result.clicks) if is_gsc else None,
-            "impressionShare": _share(row.impressions, result.impressions) if is_gsc else None,
+            "clicks": count(clicks),
+            "impressions": count(impressions),
+            "clickShare": round(clicks / total_clicks, 4)
+            if total_clicks and clicks is not None else None,
+            "impressionShare": round(impressions / total_impressions, 4)
+            if total_impressions and impressions is not None else None,
             "isBest": row is best,
         })
         if len(competing) == 10:
