@@ -1,0 +1,245 @@
+"""Writing the result JSON (analysis-spec §9) incrementally, and the value conventions.
+
+Owns the byte layout of the result file: the top-level keys in the documented order, the
+summary first, then every array one row at a time (a pre-built encoder, ``allow_nan=False``), so
+a million-row result is never held as one string. It also owns the rounding helpers every row
+builder uses (CTR 4 decimals, position 2, counts as integers, ``None`` instead of NaN).
+It computes nothing about SEO.
+"""
+
+from __future__ import annotations
+
+import json
+import json.encoder
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                            check_circular=False)
+
+
+def _make_encode():
+    """One reusable C encoder (``JSONEncoder.encode`` builds a new one for every call)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    encoder = make(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
+                   False, False, False)
+
+    def encode(value):
+        if value.__class__ is str:
+            return json.encoder.encode_basestring(value)
+        return "".join(encoder(value, 0))
+    return encode
+
+
+_encode = _make_encode()
+
+
+def finite(value):
+    """``None`` for NaN and infinities (invalid JSON), the value otherwise."""
+    # ``x - x`` is 0 for every finite number and NaN for NaN and ±inf: one cheap test on the
+    # hot path of a million-row result.
+    if value is None or value - value == 0:
+        return value
+    return None
+
+
+def count(value):
+    """A count: whole numbers as ``int``, other numbers rounded to 2 decimals."""
+    if value is None or value.__class__ is int:
+        return value
+    if value - value != 0:
+        return None
+    if value.__class__ is bool:
+        return value
+    if value.is_integer():
+        return int(value)
+    return round(value, 2)
+
+
+def ctr(value):
+    """A CTR fraction rounded to 4 decimals."""
+    if value is None or value - value != 0:
+        return None
+    return round(float(value), 4)
+
+
+def position(value):
+    """A position rounded to 2 decimals."""
+    if value is None or value - value != 0:
+        return None
+    return round(float(value), 2)
+
+
+def number(value, digits: int = 2):
+    """Any other number: integers kept, floats rounded to ``digits`` decimals."""
+    if value is None or value.__class__ is int or value.__class__ is bool:
+        return value
+    if value - value != 0:
+        return None
+    rounded = round(value, digits)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def _text(value):
+    """Input text for display: ``None`` for absent or blank values (never ``""``)."""
+    if value is None:
+        return None
+    value = str(value)
+    return value if value.strip() else None
+
+
+def _length(length, text):
+    if length is not None:
+        return count(length)
+    if text is not None:
+        return len(text.strip())
+    return None
+
+
+def issue_json(issue) -> dict:
+    """The §9.3 issue object."""
+    check = issue.check
+    value = issue.value
+    if isinstance(value, float):
+        value = number(value, 4)
+    threshold = issue.threshold
+    if isinstance(threshold, float):
+        threshold = number(threshold, 4)
+    return {
+        "id": check.id,
+        "label": check.label,
+        "category": check.category,
+        "severity": issue.severity,
+        "message": issue.message,
+        "value": value,
+        "threshold": threshold,
+        "recommendation": check.recommendation,
+        "relatedUrls": list(issue.related),
+    }
+
+
+def onpage_row(result, drop_info: bool) -> dict:
+    """One §9.2 ``onpageResults`` row from a pipeline ``PageResult``."""
+    page = result.page
+    issues = result.issues
+    if drop_info:
+        issues = [issue for issue in issues if issue.severity != "info"]
+    robots = [text.strip() for text in (page.meta_robots, page.x_robots_tag)
+              if text and text.strip()]
+    inlinks = page.unique_inlinks if page.unique_inlinks is not None else page.inlinks
+    align = result.alignment
+    target = result.target
+    return {
+        "url": page.url,
+        "contentType": _text(page.content_type),
+        "statusCode": count(page.status_code),
+        "status": _text(page.status),
+        "indexability": _text(page.indexability),
+        "indexabilityStatus": _text(page.indexability_status),
+        "title": _text(page.title),
+        "titleLength": _length(page.title_length, page.title),
+        "titlePixelWidth": count(page.title_pixel_width),
+        "metaDescription": _text(page.meta_description),
+        "metaDescriptionLength": _length(page.meta_description_length, page.meta_description),
+        "metaDescriptionPixelWidth": count(page.meta_description_pixel_width),
+        "h1": _text(page.h1),
+        "h1Length": _length(page.h1_length, page.h1),
+        "h1Count": count(page.h1_count),
+        "h2": _text(page.h2),
+        "canonical": _text(page.canonical),
+        "metaRobots": "; ".join(robots) if robots else None,
+        "wordCount": count(page.word_count),
+        "crawlDepth": count(page.crawl_depth),
+        "inlinks": count(inlinks),
+        "responseTime": number(page.response_time, 3),
+        "urlLength": len(page.url),
+        "clicks": count(page.clicks),
+        "impressions": count(page.impressions),
+        "ctr": ctr(page.ctr),
+        "position": position(page.position),
+        "keywordsCount": count(page.keywords_count),
+        "traffic": number(page.traffic),
+        "targetKeyword": target.keyword if target is not None else None,
+        "keywordInTitle": align.title if align is not None else None,
+        "keywordInH1": align.h1 if align is not None else None,
+        "keywordInUrl": align.url if align is not None else None,
+        "keywordInMetaDescription": align.meta_description if align is not None else None,
+        "issues": [issue_json(issue) for issue in issues],
+        "issueCount": len(issues),
+        "highestSeverity": issues[0].severity if issues else None,
+        "priorityScore": result.priority,
+    }
+
+
+def keyword_row(result, is_gsc: bool) -> dict:
+    """One §9.4 ``keywordMapping`` row from a mapping ``KeywordResult``."""
+    best = result.best
+    competing = []
+    total_clicks = result.clicks if is_gsc else None
+    total_impressions = result.impressions if is_gsc else None
+    for row in result.rows:
+        if row.url_norm is None:
+            continue
+        clicks, impressions = row.clicks, row.impressions
+        competing.append({
+            "url": row.url,
+            "position": position(row.position),
+            "clicks": count(clicks),
+            "impressions": count(impressions),
+            "clickShare": round(clicks / total_clicks, 4)
+            if total_clicks and clicks is not None else None,
+            "impressionShare": round(impressions / total_impressions, 4)
+            if total_impressions and impressions is not None else None,
+            "isBest": row is best,
+        })
+        if len(competing) == 10:
+            break
+    opportunity = result.opportunity
+    return {
+        "keyword": result.keyword,
+        "bestUrl": best.url if best.url_norm is not None else None,
+        "position": position(best.position),
+        "previousPosition": position(best.previous_position),
+        "clicks": count(result.clicks),
+        "impressions": count(result.impressions),
+        "ctr": ctr(result.ctr),
+        "searchVolume": count(result.search_volume),
+        "traffic": number(best.traffic),
+        "keywordDifficulty": number(result.keyword_difficulty),
+        "cpc": number(result.cpc),
+        "intent": list(result.intent),
+        "serpFeatures": list(result.serp_features),
+        "urlCount": result.url_count,
+        "competingUrls": competing,
+        "cannibalization": result.cannibalization,
+        "opportunity": opportunity.to_json() if opportunity is not None else None,
+        "expectedCtr": ctr(result.expected_ctr),
+        "priorityScore": result.priority,
+    }
+
+
+def write_result(path: str, data_source: str, summary: dict, onpage_rows, keyword_rows,
+                 checks: list) -> None:
+    """Write ``{"dataSource", "summary", "onpageResults", "keywordMapping", "checks"}``.
+
+    ``onpage_rows`` and ``keyword_rows`` are iterables of dicts, consumed once and encoded one
+    at a time. The file is UTF-8 with a trailing newline.
+    """
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        write = out.write
+        write('{"dataSource":')
+        write(_encode(data_source))
+        write(',\n"summary":')
+        write(_encode(summary))
+        for name, rows in (("onpageResults", onpage_rows), ("keywordMapping", keyword_rows),
+                           ("checks", checks)):
+            write(',\n"')
+            write(name)
+            write('":[')
+            first = True
+            for row in rows:
+                write("\n" if first else ",\n")
+                write(_encode(row))
+                first = False
+            write("]")
+        write("}\n")
