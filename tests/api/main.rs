@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod analyze_file;
+mod analyzer;
 mod cli;
 mod download;
 mod errors;
