@@ -344,3 +344,77 @@ impl JobService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::model::FilterOption;
+    use crate::jobs::queue::MemoryJobQueue;
+    use crate::jobs::store::MemoryJobStore;
+    use crate::upload::UploadKind;
+
+    fn service(dir: &std::path::Path) -> JobService {
+        let mut config = Config::defaults(dir).unwrap();
+        config.storage.uploads_dir = dir.join("uploads");
+        config.storage.results_dir = dir.join("results");
+        let (queue, _events) = MemoryJobQueue::new(1, 10);
+        JobService::new(
+            Arc::new(MemoryJobStore::new()),
+            Arc::new(queue),
+            Arc::new(config),
+        )
+    }
+
+    async fn running_job(service: &JobService) -> JobId {
+        let now = Timestamp::now();
+        let id = JobId::generate(now).unwrap();
+        let job = Job::new_queued(
+            id.clone(),
+            "q.csv".into(),
+            FilterOption::All,
+            UploadKind::Text,
+            "upload.csv".into(),
+            now,
+        );
+        service.store.insert(job).await.unwrap();
+        service.update(&id, |j| j.start(now)).await.unwrap();
+        id
+    }
+
+    #[tokio::test]
+    async fn cancel_is_refused_once_the_report_is_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = service(dir.path());
+        let id = running_job(&service).await;
+        service
+            .update(&id, |j| j.begin_report(Timestamp::now()))
+            .await
+            .unwrap();
+        assert!(matches!(
+            service.cancel(&id).await,
+            Err(CancelError::Finished)
+        ));
+        let job = service.get(&id).await.unwrap().unwrap();
+        assert_eq!((job.status, job.writing_report), (Status::Processing, true));
+    }
+
+    #[tokio::test]
+    async fn a_running_job_is_cancelled_once_and_then_answers_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = service(dir.path());
+        let id = running_job(&service).await;
+        let first = service.cancel(&id).await.unwrap();
+        let version = first.version;
+        let again = service.cancel(&id).await.unwrap();
+        assert_eq!(again.version, version, "a second cancel changes nothing");
+        assert_eq!(
+            again.error.as_ref().map(|e| e.code),
+            Some(ErrorCode::Cancelled)
+        );
+        let unknown = JobId::generate(Timestamp::now()).unwrap();
+        assert!(matches!(
+            service.cancel(&unknown).await,
+            Err(CancelError::NotFound)
+        ));
+    }
+}

@@ -287,3 +287,23 @@ async fn progress_rises_through_the_status_body_with_its_messages() {
         );
     }
 }
+
+#[tokio::test]
+async fn purging_a_running_job_stops_it_and_removes_everything() {
+    let app = spawn_app_with(|c| {
+        c.runner.command = vec!["sh".into(), script("hang.sh")];
+        c.runner.kill_grace = Duration::from_secs(1);
+    })
+    .await;
+    let (id, pgid) = hanging_job(&app).await;
+    let url = app.url(&format!("/api/v1/analysis/job/{id}?purge=true"));
+    let r = app.client.delete(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_group_gone(pgid).await;
+    assert_eq!(app.status(&id).await.0, 404);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.uploads.join(&id).exists() {
+        assert!(Instant::now() < deadline, "scratch dir left behind");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
