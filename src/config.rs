@@ -64,6 +64,9 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     pub body_idle_timeout: Duration,
     pub body_min_rate_bytes: u64,
+    /// The least time a whole upload body is allowed (60 s); not a key of its own, but tests
+    /// lower it so that a trickling client is cut quickly.
+    pub body_deadline_floor: Duration,
     pub shutdown_grace: Duration,
     pub cors_origins: Vec<String>,
 }
@@ -191,6 +194,14 @@ impl Config {
             }
         }
         validate(table, &origins)
+    }
+
+    /// How long a whole upload body may take: max(60 s, max_upload_bytes ÷ body_min_rate_bytes).
+    /// An idle timeout alone would let a client that trickles a byte at a time hold a
+    /// connection and a scratch file forever.
+    pub fn body_deadline(&self) -> Duration {
+        let s = &self.server;
+        Duration::from_secs(s.max_upload_bytes / s.body_min_rate_bytes).max(s.body_deadline_floor)
     }
 
     /// The upload body limit: the file part limit plus room for the other parts.
@@ -468,6 +479,7 @@ fn validate(table: Table, origins: &Origins) -> Result<Config, ConfigError> {
                 "server.body_min_rate_bytes",
                 raw.server.body_min_rate_bytes,
             )?,
+            body_deadline_floor: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_secs),
             cors_origins: raw.server.cors_origins,
         },

@@ -9,7 +9,9 @@ use axum::extract::State;
 use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use jiff::Timestamp;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use super::dto::Accepted;
@@ -51,7 +53,14 @@ pub async fn analyze_file(
         .create_scratch(&id)
         .await
         .map_err(ApiError::internal)?;
-    let received = receive(multipart, &scratch, state.config.server.max_upload_bytes).await?;
+    let limits = BodyLimits {
+        max_upload: state.config.server.max_upload_bytes,
+        idle: state.config.server.body_idle_timeout,
+    };
+    let deadline = tokio::time::Instant::now() + state.config.body_deadline();
+    let received = tokio::time::timeout_at(deadline, receive(multipart, &scratch, limits))
+        .await
+        .map_err(|_| too_slow())??;
 
     let filter = match received.filter {
         None => FilterOption::All,
@@ -125,22 +134,32 @@ struct Received {
     file: Option<ReceivedFile>,
 }
 
+/// How much and how slowly a body may arrive.
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    max_upload: u64,
+    /// Longest pause between two chunks.
+    idle: Duration,
+}
+
 /// Reads every part. Broken bodies and a second file part are `invalid_multipart` at once (the
-/// first check); a body over the limit is `file_too_large`.
+/// first check); a body over the limit is `file_too_large`; a pause longer than the idle timeout
+/// is `request_timeout`.
 async fn receive(
     mut multipart: Multipart,
     scratch: &ScratchDir,
-    max_upload: u64,
+    limits: BodyLimits,
 ) -> Result<Received, ApiError> {
     let mut received = Received {
         filter: None,
         file: None,
     };
     loop {
-        let field = match multipart.next_field().await {
+        let next = tokio::time::timeout(limits.idle, multipart.next_field()).await;
+        let field = match next.map_err(|_| too_slow())? {
             Ok(Some(field)) => field,
             Ok(None) => return Ok(received),
-            Err(e) => return Err(multipart_error(e, max_upload)),
+            Err(e) => return Err(multipart_error(e, limits.max_upload)),
         };
         match (field.name(), field.file_name()) {
             (Some("file"), Some(name)) if !name.is_empty() => {
@@ -152,7 +171,7 @@ async fn receive(
                 let original_name = name.to_owned();
                 let stored_name = upload_file_name(&original_name);
                 let path = scratch.path().join(&stored_name);
-                let (bytes, too_large) = store_file(field, &path, max_upload).await?;
+                let (bytes, too_large) = store_file(field, &path, limits).await?;
                 received.file = Some(ReceivedFile {
                     original_name,
                     stored_name,
@@ -161,13 +180,24 @@ async fn receive(
                 });
             }
             (Some("filterOption"), _) => {
-                let value = read_small(field, max_upload).await?;
+                let value = read_small(field, limits).await?;
                 received
                     .filter
                     .get_or_insert(value.parse().map_err(|_| value));
             }
-            _ => drain(field, max_upload).await?,
+            _ => {
+                let mut field = field;
+                while next_chunk(&mut field, limits).await?.is_some() {}
+            }
         }
+    }
+}
+
+/// The next chunk of a part, within the idle timeout.
+async fn next_chunk(field: &mut Field<'_>, limits: BodyLimits) -> Result<Option<Bytes>, ApiError> {
+    match tokio::time::timeout(limits.idle, field.chunk()).await {
+        Ok(chunk) => chunk.map_err(|e| multipart_error(e, limits.max_upload)),
+        Err(_) => Err(too_slow()),
     }
 }
 
@@ -175,20 +205,16 @@ async fn receive(
 async fn store_file(
     mut field: Field<'_>,
     path: &std::path::Path,
-    max_upload: u64,
+    limits: BodyLimits,
 ) -> Result<(u64, bool), ApiError> {
     let mut out = tokio::fs::File::create(path)
         .await
         .map_err(ApiError::internal)?;
     let mut bytes = 0u64;
     let mut too_large = false;
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| multipart_error(e, max_upload))?
-    {
+    while let Some(chunk) = next_chunk(&mut field, limits).await? {
         bytes += chunk.len() as u64;
-        if bytes > max_upload {
+        if bytes > limits.max_upload {
             too_large = true;
             continue;
         }
@@ -203,28 +229,14 @@ async fn store_file(
     Ok((bytes, too_large))
 }
 
-async fn read_small(mut field: Field<'_>, max_upload: u64) -> Result<String, ApiError> {
+async fn read_small(mut field: Field<'_>, limits: BodyLimits) -> Result<String, ApiError> {
     let mut value = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| multipart_error(e, max_upload))?
-    {
+    while let Some(chunk) = next_chunk(&mut field, limits).await? {
         if value.len() <= MAX_FILTER_BYTES {
             value.extend_from_slice(&chunk[..chunk.len().min(MAX_FILTER_BYTES + 1 - value.len())]);
         }
     }
     Ok(String::from_utf8_lossy(&value).into_owned())
-}
-
-async fn drain(mut field: Field<'_>, max_upload: u64) -> Result<(), ApiError> {
-    while field
-        .chunk()
-        .await
-        .map_err(|e| multipart_error(e, max_upload))?
-        .is_some()
-    {}
-    Ok(())
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError, max_upload: u64) -> ApiError {
@@ -248,5 +260,13 @@ fn too_large(max_upload: u64) -> ApiError {
         ErrorCode::FileTooLarge,
         "The file is too large",
         format!("Files up to {max_upload} bytes are accepted."),
+    )
+}
+
+fn too_slow() -> ApiError {
+    ApiError::with_details(
+        ErrorCode::RequestTimeout,
+        "The upload was too slow",
+        "The request body stalled or took longer than the server allows; send it again.",
     )
 }

@@ -40,6 +40,36 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/analysis", analysis)
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(cors(&state.config.server.cors_origins))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
         .with_state(state)
+}
+
+/// CORS from `server.cors_origins`: none = same-origin only (no CORS headers at all), `*` = any
+/// origin. Browsers need the polling and job headers exposed, and may send the auth and
+/// conditional headers.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allow_origin = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-api-key"),
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("last-event-id"),
+            header::CONTENT_TYPE,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::LOCATION,
+            HeaderName::from_static(crate::request_id::HEADER),
+        ])
 }

@@ -10,6 +10,7 @@ mod errors;
 mod helpers;
 mod job_lifecycle;
 mod job_status;
+mod limits;
 mod runner;
 #[path = "../../src/upload/test_support.rs"]
 #[allow(dead_code)]
