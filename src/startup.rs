@@ -104,11 +104,13 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then drains: queued jobs fail, running jobs get
-    /// `server.shutdown_grace_secs`, open connections are closed gracefully.
+    /// Serves until `shutdown` resolves, then drains (contract §6): uploads get 503 `shutdown`
+    /// and `/readyz` says draining while reads keep working; queued jobs fail at once; running
+    /// jobs get `server.shutdown_grace_secs`, then their scripts are stopped. Only then does the
+    /// listener close and open connections finish gracefully.
     pub async fn run_until_stopped(
         self,
-        shutdown: impl Future<Output = ()> + Send,
+        shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let Self {
             listener,
@@ -117,65 +119,11 @@ impl Application {
             stop_tasks,
             ..
         } = self;
-        let config = Arc::clone(&state.config);
-        let router = crate::api::router(state.clone());
-        let mut http = auto::Builder::new(TokioExecutor::new());
-        http.http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(config.server.header_timeout);
+        let stop_accepting = CancellationToken::new();
+        let drain = tokio::spawn(drain_jobs(shutdown, state.clone(), stop_accepting.clone()));
         let graceful = GracefulShutdown::new();
-        let permits = Arc::new(Semaphore::new(config.server.max_connections.get()));
-        tokio::pin!(shutdown);
-        loop {
-            let permit = tokio::select! {
-                _ = &mut shutdown => break,
-                permit = Arc::clone(&permits).acquire_owned() => permit?,
-            };
-            let (stream, peer) = tokio::select! {
-                _ = &mut shutdown => break,
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-            };
-            let _ = stream.set_nodelay(true);
-            let service = router.clone().map_request(
-                move |mut request: hyper::Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    request
-                },
-            );
-            let connection = http
-                .serve_connection_with_upgrades(
-                    TokioIo::new(stream),
-                    TowerToHyperService::new(service),
-                )
-                .into_owned();
-            let connection = graceful.watch(connection);
-            tokio::spawn(async move {
-                let _ = connection.await;
-                drop(permit);
-            });
-        }
-        drop(listener);
-        tracing::info!("shutting down");
-        state.draining.cancel();
-        state.jobs.close_queue().await;
-        state.jobs.tasks.close();
-        if tokio::time::timeout(config.server.shutdown_grace, state.jobs.tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("running jobs did not finish in time; stopping them");
-            state.jobs.stop_running();
-            let kill = config.runner.kill_grace + Duration::from_secs(1);
-            let _ = tokio::time::timeout(kill, state.jobs.tasks.wait()).await;
-        }
+        accept_until(listener, &state, &graceful, stop_accepting).await?;
+        drain.await?;
         stop_tasks.cancel();
         tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(5), async {
@@ -184,6 +132,81 @@ impl Application {
         })
         .await;
         Ok(())
+    }
+}
+
+/// Waits for the shutdown signal, then drains the job system and stops the accept loop.
+async fn drain_jobs(
+    shutdown: impl Future<Output = ()>,
+    state: AppState,
+    stop_accepting: CancellationToken,
+) {
+    shutdown.await;
+    tracing::info!("shutting down");
+    state.draining.cancel();
+    state.jobs.close_queue().await;
+    state.jobs.tasks.close();
+    let config = &state.config;
+    if tokio::time::timeout(config.server.shutdown_grace, state.jobs.tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("running jobs did not finish in time; stopping them");
+        state.jobs.stop_running();
+        let kill = config.runner.kill_grace + Duration::from_secs(1);
+        let _ = tokio::time::timeout(kill, state.jobs.tasks.wait()).await;
+    }
+    stop_accepting.cancel();
+}
+
+/// Accepts connections until `stop`: one permit each (`server.max_connections`), headers read
+/// under `server.header_timeout_secs`, `ConnectInfo` inserted, every connection watched for the
+/// graceful close.
+async fn accept_until(
+    listener: TcpListener,
+    state: &AppState,
+    graceful: &GracefulShutdown,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let config = &state.config;
+    let router = crate::api::router(state.clone());
+    let mut http = auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.server.header_timeout);
+    let permits = Arc::new(Semaphore::new(config.server.max_connections.get()));
+    loop {
+        let permit = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            permit = Arc::clone(&permits).acquire_owned() => permit?,
+        };
+        let (stream, peer) = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = http
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
     }
 }
 

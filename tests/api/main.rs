@@ -12,6 +12,7 @@ mod job_lifecycle;
 mod job_status;
 mod limits;
 mod runner;
+mod shutdown;
 #[path = "../../src/upload/test_support.rs"]
 #[allow(dead_code)]
 mod upload_support;
