@@ -16,6 +16,7 @@
 //! retention.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod files;

@@ -155,6 +155,7 @@ struct CompletedBody<'a> {
 pub fn completed_body(
     job: &Job,
     excel_file: &str,
+    download_url: String,
     ingested: &Ingested,
     max_age: std::time::Duration,
 ) -> serde_json::Result<Vec<u8>> {
@@ -166,7 +167,7 @@ pub fn completed_body(
         status: Status::Completed,
         progress: 100,
         message: "Analysis completed successfully",
-        download_url: format!("/api/v1/analysis/download/{excel_file}"),
+        download_url,
         excel_file,
         data_source: &ingested.data_source,
         summary: &ingested.summary,

@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/analysis", analysis)
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require,
+        ))
         .layer(cors(&state.config.server.cors_origins))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
         .with_state(state)

@@ -42,6 +42,8 @@ pub struct JobService {
     controls: DashMap<JobId, RunControl>,
     recent_durations: Mutex<VecDeque<Duration>>,
     pub(crate) tasks: TaskTracker,
+    /// API keys and the download-link secret.
+    pub keys: crate::auth::Keys,
 }
 
 /// Why a job could not be cancelled.
@@ -59,6 +61,7 @@ impl JobService {
             uploads: UploadsDir::new(config.storage.uploads_dir.clone()),
             results: ResultsDir::new(config.storage.results_dir.clone()),
             cache: BodyCache::new(config.results.cache_bytes),
+            keys: crate::auth::Keys::new(&config.auth),
             store,
             queue,
             config,

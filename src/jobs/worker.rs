@@ -175,8 +175,15 @@ impl JobService {
         if !preview.complete(placeholder.clone(), now) {
             return Ok(()); // already failed (shutdown): keep that outcome
         }
-        let body = completed_body(&preview, &excel_file, ingested, self.config.cleanup.max_age)
-            .map_err(internal)?;
+        let download_url = self.download_url(&preview, &excel_file);
+        let body = completed_body(
+            &preview,
+            &excel_file,
+            download_url,
+            ingested,
+            self.config.cleanup.max_age,
+        )
+        .map_err(internal)?;
         let etag = etag_of(&body);
         let dir = self.results.job_dir(id);
         tokio::fs::write(dir.join(STATUS_FILE), &body)
@@ -204,6 +211,22 @@ impl JobService {
             None => self.remove_files(id).await,
         }
         Ok(())
+    }
+
+    /// `/api/v1/analysis/download/<file>`; with auth on, signed until the job expires so that a
+    /// plain browser link works without a header.
+    fn download_url(&self, job: &Job, excel_file: &str) -> String {
+        let url = format!("/api/v1/analysis/download/{excel_file}");
+        if !self.keys.enabled() {
+            return url;
+        }
+        let expires = job
+            .expires_at(self.config.cleanup.max_age)
+            .map_or(0, |t| t.as_second());
+        format!(
+            "{url}?token={}&expires={expires}",
+            self.keys.sign(&job.id, expires)
+        )
     }
 
     /// The script's inputs: the upload itself for text, or the CSVs converted from a workbook

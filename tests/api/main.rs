@@ -4,6 +4,7 @@
 
 mod analyze_file;
 mod analyzer;
+mod auth;
 mod cli;
 mod download;
 mod errors;
