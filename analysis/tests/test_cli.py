@@ -88,6 +88,16 @@ class SeveralInputsTest(unittest.TestCase):
                       'headers); not used: "Pages.csv" (one table is analysed per job)',
                       summary["warnings"])
 
+    def test_an_unreadable_input_among_several_is_skipped_with_its_reason(self):
+        from rankmap_analysis.inputs import choose_input
+        with TempFiles() as tmp:
+            binary = tmp.write("x.bin", b"PK\x03\x04" + b"\x00" * 50)
+            queries = tmp.write("q.csv", QUERIES)
+            probe, detection, warnings = choose_input([(binary, None), (queries, "Queries")])
+        self.assertEqual((detection.source_id, probe.input_name), ("gsc_queries", "Queries"))
+        self.assertEqual(warnings, ['Analysed "Queries"; skipped "x.bin" '
+                                    '(the file is not a text export)'])
+
     def test_an_input_name_belongs_to_the_input_before_it(self):
         with TempFiles() as tmp:
             first = tmp.write("one.csv", "foo,bar\n1,2\n")
