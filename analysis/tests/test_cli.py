@@ -60,6 +60,15 @@ class SuccessTest(unittest.TestCase):
         self.assertLessEqual(max(reading), 60)
         self.assertEqual(max(reading), 60)
 
+    def test_a_formula_like_keyword_reaches_the_result_verbatim(self):
+        with TempFiles() as tmp:
+            path = tmp.write("k.csv", 'keyword,url\n"=HYPERLINK(""x"")",https://a.com/\n')
+            out = os.path.join(tmp.path, "out.json")
+            run = run_cli(["--input", path, "--filter", "all", "--output", out], out)
+        self.assertEqual(run.code, 0, run.stderr)
+        self.assertEqual([k["keyword"] for k in run.result["keywordMapping"]],
+                         ['=HYPERLINK("x")'])
+
     def test_help_explains_the_arguments_and_exit_codes(self):
         run = run_cli(["--help"], None)
         self.assertEqual(run.code, 0)
