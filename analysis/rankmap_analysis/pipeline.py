@@ -15,7 +15,7 @@ from . import ANALYSIS_VERSION
 from . import mapping, opportunities
 from .checks import keywords as alignment
 from .checks import rules
-from .checks.catalogue import CHECKS, SEVERITY_ORDER, THRESHOLDS
+from .checks.catalogue import CHECKS, THRESHOLDS
 from .checks.scope import GSC_SOURCES, Scope, is_indexable
 from .ctr_curve import default_curve, site_curve
 from .output import keyword_row, onpage_row, write_result
@@ -154,7 +154,8 @@ def _run(dataset, filter_option: str, output_path: str, progress) -> None:
 
     if keyword_results:
         progress(75, "Mapping keywords")
-    if keyword_results or data_source == "gsc_pages":
+    if (keyword_results and data_source in opportunities.OPPORTUNITY_SOURCES) \
+            or (page_results and data_source == "gsc_pages"):
         progress(85, "Finding opportunities")
     find_opportunities(dataset, keyword_results, page_results, curve)
     keyword_results.sort(key=lambda result: keyword_sort_key(result, is_gsc))
@@ -182,23 +183,12 @@ def _run(dataset, filter_option: str, output_path: str, progress) -> None:
 
 
 def analysis_warnings(dataset) -> list:
-    """The reader's warnings, then the analysis notes that apply, without repeats."""
-    warnings = list(dataset.warnings)
-    seen = set(warnings)
-    for note in _capability_notes(dataset):
-        if note not in seen:
-            seen.add(note)
-            warnings.append(note)
-    return warnings
-
-
-def _capability_notes(dataset):
-    return []
+    """``summary.warnings``: the reader already names every limitation of the source (no URL
+    column, no cannibalisation data, …) in the order they arose; the analysis adds none."""
+    return list(dataset.warnings)
 
 
 def _pages_have_metrics(dataset) -> bool:
     fields = dataset.fields or set()
     return "impressions" in fields or "clicks" in fields
 
-
-__all__ = ["run", "FILTERS", "SEVERITY_ORDER"]

@@ -309,6 +309,9 @@ class OutputGuarantees(unittest.TestCase):
                                   (85, "Finding opportunities"), (90, "Writing result")])
         stages = run_result(crawl())[2]
         self.assertEqual(stages, [(65, "Checking pages"), (90, "Writing result")])
+        stages = run_result(dataset("keyword_list", kw_rows=[kw_row("a", search_volume=10)],
+                                    fields={"keyword", "searchVolume"}))[2]
+        self.assertEqual(stages, [(75, "Mapping keywords"), (90, "Writing result")])
 
     def test_health_score_from_html_page_penalties(self):
         summary = run_result(crawl())[0]["summary"]
