@@ -41,30 +41,46 @@ def classify(header: HeaderMap, records, split_keywords: bool) -> ColumnFacts:
     """Consume `records` (an iterator of fitted rows) once and return the column facts."""
     facts = ColumnFacts()
     ctr_col = header.column_of_field.get("ctr")
-    active: list[tuple[int, ColumnStats, bool]] = []
+    ctr_stats = None
+    active: list[tuple[int, ColumnStats]] = []
     for col, field in enumerate(header.field_of_column):
         if field in NUMERIC_FIELDS:
-            stats = ColumnStats()
-            facts.stats[col] = stats
-            active.append((col, stats, col == ctr_col))
+            stats = facts.stats[col] = ColumnStats()
+            if col == ctr_col:
+                ctr_stats = stats
+            else:
+                active.append((col, stats))
     text_cols = [col for col, field in enumerate(header.field_of_column)
                  if field in TEXT_FIELDS or is_numbered_text(header.normalised[col])]
     pending_text = set(text_cols)
     kw_col = header.column_of_field.get("keyword") if split_keywords else None
     ct_col = header.column_of_field.get("contentType")
+    # Plain float CTR cells (the bulk of an API pull) are summarised here without a call.
+    ctr_max, ctr_plain, ctr_dot = None, 0, False
+    rows = 0
     for row in records:
-        facts.rows += 1
+        rows += 1
+        if ctr_stats is not None:
+            value = row[ctr_col]
+            try:
+                number = float(value)
+            except ValueError:
+                ctr_stats.add(value)
+            else:
+                ctr_plain += 1
+                if (ctr_max is None or number > ctr_max) and not number - number:
+                    ctr_max = number
+                if not ctr_dot and "." in value:
+                    ctr_dot = True
         if active:
             decided = False
-            for col, stats, is_ctr in active:
+            for col, stats in active:
                 value = row[col]
-                if is_ctr:
-                    stats.add(value)
-                elif not value.isdigit():
+                if not value.isdigit():
                     stats.add(value)
                     decided = decided or stats.decided(False)
             if decided:
-                active = [item for item in active if item[2] or not item[1].decided(False)]
+                active = [item for item in active if not item[1].decided(False)]
         if pending_text:
             for col in [c for c in pending_text if row[c].strip()]:
                 pending_text.discard(col)
@@ -77,6 +93,9 @@ def classify(header: HeaderMap, records, split_keywords: bool) -> ColumnFacts:
             ct = row[ct_col].strip().lower()
             if ct and "html" not in ct:
                 facts.non_html_seen = True
+    facts.rows = rows
+    if ctr_stats is not None and ctr_plain:
+        ctr_stats.merge_plain(ctr_plain, ctr_max, ctr_dot)
     facts.empty_text_columns = [c for c in text_cols if c in pending_text]
     for col, stats in facts.stats.items():
         facts.decimal_comma[col] = stats.decimal_comma

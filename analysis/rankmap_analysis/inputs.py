@@ -8,6 +8,8 @@ fails with its own §11 error; several inputs with none analysable fail with
 
 from __future__ import annotations
 
+import os
+
 from . import errors
 from .detect import Detection, detect
 from .reading import Probe, probe_input
@@ -35,7 +37,7 @@ def choose_input(inputs: list[tuple[str, str | None]]) -> tuple[Probe, Detection
         except errors.AnalysisError as exc:
             if single:
                 raise
-            label = name or f"input {index + 1}"
+            label = name or os.path.basename(path)
             skipped.append((label, exc.message.rstrip(".").lower()))
             found.append((label, exc.message))
             continue
@@ -43,7 +45,7 @@ def choose_input(inputs: list[tuple[str, str | None]]) -> tuple[Probe, Detection
         if detection.analysable:
             warnings = []
             if len(inputs) > 1:
-                rest = [n or f"input {i + 1}" for i, (_, n) in enumerate(inputs)][index + 1:]
+                rest = [n or os.path.basename(p) for p, n in inputs[index + 1:]]
                 warnings.append(_warning(probe.name, skipped, rest))
             return probe, detection, warnings
         if single:

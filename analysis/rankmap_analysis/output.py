@@ -218,28 +218,37 @@ def keyword_row(result, is_gsc: bool) -> dict:
     }
 
 
+_BATCH_ROWS = 256
+
+
 def write_result(path: str, data_source: str, summary: dict, onpage_rows, keyword_rows,
                  checks: list) -> None:
     """Write ``{"dataSource", "summary", "onpageResults", "keywordMapping", "checks"}``.
 
     ``onpage_rows`` and ``keyword_rows`` are iterables of dicts, consumed once and encoded one
-    at a time. The file is UTF-8 with a trailing newline.
+    at a time; at most ``_BATCH_ROWS`` encoded rows are held before they are written, so memory
+    stays bounded whatever the table size. The file is UTF-8 with a trailing newline.
     """
+    encode = _encode
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         write = out.write
         write('{"dataSource":')
-        write(_encode(data_source))
+        write(encode(data_source))
         write(',\n"summary":')
-        write(_encode(summary))
+        write(encode(summary))
         for name, rows in (("onpageResults", onpage_rows), ("keywordMapping", keyword_rows),
                            ("checks", checks)):
-            write(',\n"')
-            write(name)
-            write('":[')
-            first = True
+            write(',\n"' + name + '":[')
+            batch = []
+            separator = "\n"
             for row in rows:
-                write("\n" if first else ",\n")
-                write(_encode(row))
-                first = False
+                batch.append(separator)
+                batch.append(encode(row))
+                separator = ",\n"
+                if len(batch) >= 2 * _BATCH_ROWS:
+                    write("".join(batch))
+                    batch.clear()
+            if batch:
+                write("".join(batch))
             write("]")
         write("}\n")

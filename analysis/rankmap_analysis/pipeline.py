@@ -9,11 +9,13 @@ the only super-linear steps are the sorts.
 
 from __future__ import annotations
 
+import gc
+
 from . import ANALYSIS_VERSION
 from . import mapping, opportunities
 from .checks import keywords as alignment
 from .checks import rules
-from .checks.catalogue import CHECKS, SEVERITY_ORDER, THRESHOLDS
+from .checks.catalogue import CHECKS, THRESHOLDS
 from .checks.scope import GSC_SOURCES, Scope, is_indexable
 from .ctr_curve import default_curve, site_curve
 from .output import keyword_row, onpage_row, write_result
@@ -124,6 +126,19 @@ def run(dataset, filter_option: str, output_path: str, progress) -> None:
     """Analyse ``dataset`` and write the §9 result JSON to ``output_path``."""
     if filter_option not in FILTERS:
         raise ValueError(f"unknown filter option {filter_option!r}")
+    # The analysis builds hundreds of thousands of small objects and creates no reference
+    # cycles worth collecting; the cyclic collector would rescan the whole dataset again and
+    # again (about a third of the run time on a million rows), so it is paused meanwhile.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _run(dataset, filter_option, output_path, progress)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(dataset, filter_option: str, output_path: str, progress) -> None:
     data_source = dataset.data_source
     is_gsc = data_source in GSC_SOURCES
     curve = build_curve(dataset)
@@ -139,7 +154,8 @@ def run(dataset, filter_option: str, output_path: str, progress) -> None:
 
     if keyword_results:
         progress(75, "Mapping keywords")
-    if keyword_results or data_source == "gsc_pages":
+    if (keyword_results and data_source in opportunities.OPPORTUNITY_SOURCES) \
+            or (page_results and data_source == "gsc_pages"):
         progress(85, "Finding opportunities")
     find_opportunities(dataset, keyword_results, page_results, curve)
     keyword_results.sort(key=lambda result: keyword_sort_key(result, is_gsc))
@@ -167,23 +183,12 @@ def run(dataset, filter_option: str, output_path: str, progress) -> None:
 
 
 def analysis_warnings(dataset) -> list:
-    """The reader's warnings, then the analysis notes that apply, without repeats."""
-    warnings = list(dataset.warnings)
-    seen = set(warnings)
-    for note in _capability_notes(dataset):
-        if note not in seen:
-            seen.add(note)
-            warnings.append(note)
-    return warnings
-
-
-def _capability_notes(dataset):
-    return []
+    """``summary.warnings``: the reader already names every limitation of the source (no URL
+    column, no cannibalisation data, …) in the order they arose; the analysis adds none."""
+    return list(dataset.warnings)
 
 
 def _pages_have_metrics(dataset) -> bool:
     fields = dataset.fields or set()
     return "impressions" in fields or "clicks" in fields
 
-
-__all__ = ["run", "FILTERS", "SEVERITY_ORDER"]

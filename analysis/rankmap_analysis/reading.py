@@ -290,46 +290,47 @@ def iter_records(probe: Probe, counters: RowCounters,
     raw = _CountingRaw(open(probe.path, "rb"), on_bytes)
     buffered = io.BufferedReader(raw, buffer_size=CHUNK)
     text = io.TextIOWrapper(buffered, encoding=probe.codec, errors="strict", newline="")
+    read = 0  # kept local (hot loop) and stored in `counters` when the pass ends
     try:
         lines = itertools.islice(_lines(text), probe.header_line or 1, None)
         reader = csv.reader(lines, delimiter=probe.delimiter)
         held: list[str] | None = None
+        initials, labels = _SUMMARY_INITIALS, SUMMARY_LABELS
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
+                for row in reader:
+                    n = len(row)
+                    first = row[0] if n else ""
+                    if not first.strip() and not any(cell.strip() for cell in row):
+                        continue
+                    read += 1
+                    if n != width:
+                        if n > width:
+                            if any(cell.strip() for cell in row[width:]):
+                                counters.skip("extra_cells_ignored")
+                            row = row[:width]
+                        else:
+                            row += [""] * (width - n)
+                    if held is not None:
+                        yield held
+                        held = None
+                    if first[:1] in initials and first.strip().lower() in labels:
+                        held = row
+                        continue
+                    yield row
                 break
             except csv.Error as exc:
-                counters.read += 1
+                read += 1
                 counters.skip("field_too_long" if "field larger" in str(exc) else "malformed_row")
-                continue
             except UnicodeDecodeError:
                 if probe.codec == "utf-8":
                     raise EncodingFallback() from None
                 raise errors.undecodable(["utf-8", "cp1252"] if probe.codec == "cp1252"
                                          else [probe.encoding]) from None
-            n = len(row)
-            if n == 0 or (not row[0].strip() and not any(cell.strip() for cell in row)):
-                continue
-            counters.read += 1
-            if n != width:
-                if n > width:
-                    if any(cell.strip() for cell in row[width:]):
-                        counters.skip("extra_cells_ignored")
-                    row = row[:width]
-                else:
-                    row += [""] * (width - n)
-            if held is not None:
-                yield held
-                held = None
-            first = row[0]
-            if first[:1] in _SUMMARY_INITIALS and first.strip().lower() in SUMMARY_LABELS:
-                held = row
-                continue
-            yield row
         if held is not None:
             counters.skip("summary_row")
     finally:
+        counters.read += read
         text.close()
 
 

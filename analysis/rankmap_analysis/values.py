@@ -209,6 +209,16 @@ class ColumnStats:
                 if current is None or value > current:
                     setattr(self, attr, value)
 
+    def merge_plain(self, count: int, maximum: float | None, dotted: bool) -> None:
+        """Fold in `count` cells that parsed as plain floats (largest `maximum`)."""
+        self.non_null += count
+        self.dot_only = self.dot_only or dotted
+        if maximum is not None:
+            for attr in ("max_dot", "max_comma"):
+                current = getattr(self, attr)
+                if current is None or maximum > current:
+                    setattr(self, attr, maximum)
+
     def decided(self, is_ctr: bool) -> bool:
         """True when later values cannot change the column's decisions (pass 1 may stop)."""
         if not self.dot_only:

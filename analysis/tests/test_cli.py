@@ -60,6 +60,15 @@ class SuccessTest(unittest.TestCase):
         self.assertLessEqual(max(reading), 60)
         self.assertEqual(max(reading), 60)
 
+    def test_a_formula_like_keyword_reaches_the_result_verbatim(self):
+        with TempFiles() as tmp:
+            path = tmp.write("k.csv", 'keyword,url\n"=HYPERLINK(""x"")",https://a.com/\n')
+            out = os.path.join(tmp.path, "out.json")
+            run = run_cli(["--input", path, "--filter", "all", "--output", out], out)
+        self.assertEqual(run.code, 0, run.stderr)
+        self.assertEqual([k["keyword"] for k in run.result["keywordMapping"]],
+                         ['=HYPERLINK("x")'])
+
     def test_help_explains_the_arguments_and_exit_codes(self):
         run = run_cli(["--help"], None)
         self.assertEqual(run.code, 0)
@@ -87,6 +96,16 @@ class SeveralInputsTest(unittest.TestCase):
                       'Countries table, cannot be analysed), "Notes.csv" (unrecognised '
                       'headers); not used: "Pages.csv" (one table is analysed per job)',
                       summary["warnings"])
+
+    def test_an_unreadable_input_among_several_is_skipped_with_its_reason(self):
+        from rankmap_analysis.inputs import choose_input
+        with TempFiles() as tmp:
+            binary = tmp.write("x.bin", b"PK\x03\x04" + b"\x00" * 50)
+            queries = tmp.write("q.csv", QUERIES)
+            probe, detection, warnings = choose_input([(binary, None), (queries, "Queries")])
+        self.assertEqual((detection.source_id, probe.input_name), ("gsc_queries", "Queries"))
+        self.assertEqual(warnings, ['Analysed "Queries"; skipped "x.bin" '
+                                    '(the file is not a text export)'])
 
     def test_an_input_name_belongs_to_the_input_before_it(self):
         with TempFiles() as tmp:

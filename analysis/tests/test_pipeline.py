@@ -309,6 +309,9 @@ class OutputGuarantees(unittest.TestCase):
                                   (85, "Finding opportunities"), (90, "Writing result")])
         stages = run_result(crawl())[2]
         self.assertEqual(stages, [(65, "Checking pages"), (90, "Writing result")])
+        stages = run_result(dataset("keyword_list", kw_rows=[kw_row("a", search_volume=10)],
+                                    fields={"keyword", "searchVolume"}))[2]
+        self.assertEqual(stages, [(75, "Mapping keywords"), (90, "Writing result")])
 
     def test_health_score_from_html_page_penalties(self):
         summary = run_result(crawl())[0]["summary"]
@@ -316,6 +319,31 @@ class OutputGuarantees(unittest.TestCase):
         # /noindex (noindex 5 + title_too_short 1 → 6 … capped per page at 10).
         self.assertEqual(summary["pages"]["html"], 5)
         self.assertEqual(summary["healthScore"], round(100 * (1 - (0 + 4 + 3 + 1 + 6) / 50)))
+
+
+SOURCES = ("screaming_frog_internal", "screaming_frog_tab", "generic_onpage", "gsc_queries",
+           "gsc_pages", "gsc_query_page", "semrush_positions", "ahrefs_organic_keywords",
+           "ahrefs_organic_keywords_legacy", "moz_keywords", "generic_rankings", "keyword_list",
+           "generic_keyword_url")
+
+
+class SparseInputs(unittest.TestCase):
+    def test_every_source_runs_with_rows_that_hold_no_values_at_all(self):
+        fields = CRAWL_FIELDS | {"keyword", "clicks", "impressions", "ctr", "position",
+                                 "searchVolume", "traffic", "previousPosition"}
+        for source in SOURCES:
+            with self.subTest(source=source):
+                url_less = source in ("gsc_queries", "keyword_list")
+                rows = [kw_row("k", None if url_less else "https://ex.com/x"),
+                        kw_row("k", None if url_less else "https://ex.com/y", position=0.0)]
+                pages = [] if url_less else [make_page("https://ex.com/x"),
+                                             make_page("https://ex.com/y", clicks=0,
+                                                       impressions=0)]
+                for filter_option in ("all", "recommended"):
+                    result = run_result(dataset(source, pages=pages, kw_rows=rows,
+                                                fields=fields), filter_option)[0]
+                    self.assertEqual(result["dataSource"], source)
+                    self.assertEqual(result["summary"]["keywords"]["total"], 1)
 
 
 def _without_clock(text):

@@ -76,6 +76,12 @@ class SearchConsoleAggregationTest(unittest.TestCase):
         self.assertEqual([round(k.ctr, 4) for k in ds.kw_rows], [0.1, 0.01])
         self.assertFalse(ds.ctr_as_fraction)
 
+    def test_a_nan_ctr_cell_does_not_decide_the_ctr_unit(self):
+        ds = dataset_for("Top queries,Clicks,Impressions,CTR,Position\n"
+                         "a,1,10,nan,2\nb,1,100,12.5,3\n")
+        self.assertFalse(ds.ctr_as_fraction)
+        self.assertAlmostEqual(ds.kw_rows[1].ctr, 0.125)
+
     def test_a_missing_ctr_is_clicks_over_impressions(self):
         ds = dataset_for("query,page,clicks,impressions\nshoes,https://a.com/,5,20\n")
         self.assertAlmostEqual(ds.kw_rows[0].ctr, 0.25)

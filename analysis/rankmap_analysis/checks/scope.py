@@ -95,7 +95,7 @@ def is_indexable(page) -> bool:
 class Scope:
     """The set of checks that run on this input, plus the per-row eligibility rules."""
 
-    __slots__ = ("data_source", "active", "url_checks", "content_checks", "performance")
+    __slots__ = ("data_source", "active", "url_checks", "performance")
 
     def __init__(self, dataset, pages_have_metrics: bool) -> None:
         self.data_source = dataset.data_source
@@ -153,7 +153,6 @@ class Scope:
             self.url_checks = False
             self.performance = False
         self.active = active
-        self.content_checks = bool(active)
 
     @staticmethod
     def _content(active, has, dataset) -> None:
