@@ -101,8 +101,8 @@ pub(crate) struct Styles {
     pub title: Format,
     pub section: Format,
     pub bold: Format,
-    /// `[kind][band]`.
-    cells: Vec<[Format; 2]>,
+    /// `[kind][band]`; `None` for the default format, which needs no per-cell lookup.
+    cells: Vec<[Option<Format>; 2]>,
     /// `[severity rank][band]`; rank 5 (unknown) falls back to plain text.
     severities: Vec<Format>,
     pub ok: Format,
@@ -123,12 +123,12 @@ impl Styles {
         let cells = KINDS
             .iter()
             .map(|kind| {
-                let plain = match kind.num_format() {
-                    Some(f) => Format::new().set_num_format(f),
-                    None => Format::new(),
-                };
-                let banded = plain.clone().set_background_color(Color::RGB(BAND));
-                [plain, banded]
+                let plain = kind.num_format().map(|f| Format::new().set_num_format(f));
+                let banded = plain
+                    .clone()
+                    .unwrap_or_default()
+                    .set_background_color(Color::RGB(BAND));
+                [plain, Some(banded)]
             })
             .collect();
         let fill = |bg: u32, font: u32| {
@@ -162,9 +162,9 @@ impl Styles {
         }
     }
 
-    /// The format of an ordinary cell of this kind.
-    pub(crate) fn cell(&self, kind: Kind, band: bool) -> &Format {
-        &self.cells[kind.index()][usize::from(band)]
+    /// The format of an ordinary cell of this kind (`None` = the default format).
+    pub(crate) fn cell(&self, kind: Kind, band: bool) -> Option<&Format> {
+        self.cells[kind.index()][usize::from(band)].as_ref()
     }
 
     /// The fill of a severity value, or `None` for an unknown one.

@@ -46,8 +46,10 @@ impl Writer<'_> {
         match value {
             Value::Number(n) => {
                 if let Some(v) = n.as_f64() {
-                    let format = self.styles.cell(kind, false);
-                    self.ws.write_number_with_format(self.row, col, v, format)?;
+                    match self.styles.cell(kind, false) {
+                        Some(f) => self.ws.write_number_with_format(self.row, col, v, f)?,
+                        None => self.ws.write_number(self.row, col, v)?,
+                    };
                 }
                 Ok(())
             }
@@ -308,8 +310,7 @@ fn lists(w: &mut Writer<'_>, s: &Value, outline: &Outline<'_>) -> Result<(), Xls
     w.header(&["Sheet", "Rows"])?;
     for (sheet, rows) in outline.sheet_rows {
         w.text(0, sheet, None)?;
-        let format = w.styles.cell(Kind::Count, false).clone();
-        w.ws.write_number_with_format(w.row, 1, *rows as f64, &format)?;
+        w.value(1, &Value::from(*rows), Kind::Count)?;
         w.row += 1;
     }
     Ok(())

@@ -201,7 +201,7 @@ pub(crate) struct RowWriter<'a> {
 
 impl<'a> RowWriter<'a> {
     // Returns a reference that outlives the borrow of `self`, so cells can be written with it.
-    fn format(&self, col: u16) -> &'a Format {
+    fn format(&self, col: u16) -> Option<&'a Format> {
         let kind = self
             .columns
             .get(usize::from(col))
@@ -219,9 +219,19 @@ impl<'a> RowWriter<'a> {
         self.text_with(col, text, format)
     }
 
-    fn text_with(&mut self, col: u16, text: &str, format: &Format) -> Result<(), XlsxError> {
-        self.ws
-            .write_string_with_format(self.row, col, clamp_text(text), format)?;
+    fn text_with(
+        &mut self,
+        col: u16,
+        text: &str,
+        format: Option<&Format>,
+    ) -> Result<(), XlsxError> {
+        // An explicit format costs a hash lookup per cell; most text cells need none.
+        match format {
+            Some(f) => self
+                .ws
+                .write_string_with_format(self.row, col, clamp_text(text), f)?,
+            None => self.ws.write_string(self.row, col, clamp_text(text))?,
+        };
         Ok(())
     }
 
@@ -251,8 +261,10 @@ impl<'a> RowWriter<'a> {
     /// A number with the column's format; blank for null and non-finite values.
     pub(crate) fn num(&mut self, col: u16, value: Option<f64>) -> Result<(), XlsxError> {
         if let Some(v) = value.filter(|v| v.is_finite()) {
-            let format = self.format(col);
-            self.ws.write_number_with_format(self.row, col, v, format)?;
+            match self.format(col) {
+                Some(f) => self.ws.write_number_with_format(self.row, col, v, f)?,
+                None => self.ws.write_number(self.row, col, v)?,
+            };
         }
         Ok(())
     }
@@ -260,9 +272,10 @@ impl<'a> RowWriter<'a> {
     /// A boolean cell (`TRUE` / `FALSE`).
     pub(crate) fn boolean(&mut self, col: u16, value: Option<bool>) -> Result<(), XlsxError> {
         if let Some(v) = value {
-            let format = self.format(col);
-            self.ws
-                .write_boolean_with_format(self.row, col, v, format)?;
+            match self.format(col) {
+                Some(f) => self.ws.write_boolean_with_format(self.row, col, v, f)?,
+                None => self.ws.write_boolean(self.row, col, v)?,
+            };
         }
         Ok(())
     }
@@ -280,7 +293,7 @@ impl<'a> RowWriter<'a> {
     pub(crate) fn severity(&mut self, col: u16, value: Option<&str>) -> Result<(), XlsxError> {
         let styles: &'a Styles = self.styles;
         match value.and_then(|s| styles.severity(s).map(|f| (s, f))) {
-            Some((s, format)) => self.text_with(col, s, format),
+            Some((s, format)) => self.text_with(col, s, Some(format)),
             None => self.text(col, value),
         }
     }
@@ -293,7 +306,7 @@ impl<'a> RowWriter<'a> {
     ) -> Result<(), XlsxError> {
         let styles: &'a Styles = self.styles;
         match value.and_then(|s| styles.opportunity_type(s).map(|f| (s, f))) {
-            Some((s, format)) => self.text_with(col, s, format),
+            Some((s, format)) => self.text_with(col, s, Some(format)),
             None => self.text(col, value),
         }
     }
