@@ -55,6 +55,9 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    /// A bug: a worker thread of the writer panicked.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The options cannot produce a valid workbook (e.g. a row limit below 2).
     #[error("invalid report options: {0}")]
     Options(String),

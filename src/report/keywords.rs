@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{Color, RowNum, Worksheet, XlsxError};
 use serde::{Deserialize, Serialize};
 
-use super::ReportError;
 use super::decor::{self, bad, fill, first, rule};
 use super::rows::{CompetingUrl, KeywordRow, NdjsonReader, TopOpportunity};
 use super::sort::ExternalSorter;
 use super::style::{GREEN, Kind, LIGHT_RED, OK_FILL, RED_FONT, severity_rank};
 use super::table::{Book, Column, Table, col};
+use super::{ReportError, pipe};
 
 const KEYWORD_COLUMNS: &[Column] = &[
     col("Keyword", Kind::Text),
@@ -165,23 +165,32 @@ fn opportunity_key(kind: Option<&str>, potential: Option<f64>, seq: u64) -> Oppo
     (rank, potential.saturating_neg(), seq)
 }
 
-/// Writes `Keyword Mapping` (when `write_sheet`) and queues the rows of the other two sheets
+/// Writes `Keyword Mapping` and queues the rows of the other two sheets
 /// (`collect_opportunities` is false for `gsc_pages`, whose opportunities are page-level).
+/// Rows are parsed and queued on a second thread while this one writes the cells.
 pub(crate) fn write_mapping(
     book: &mut Book,
     ndjson: &Path,
-    pending: &mut Pending,
+    mut pending: Pending,
     collect_opportunities: bool,
-) -> Result<u64, ReportError> {
+) -> Result<(u64, Pending), ReportError> {
     let mut reader = NdjsonReader::open(ndjson)?;
     let mut table = Table::open(book, "Keyword Mapping", KEYWORD_COLUMNS, decorate_mapping)?;
-    let mut seq = 0u64;
-    while let Some(row) = reader.next_row::<KeywordRow>()? {
-        write_mapping_row(&mut table, &row)?;
-        queue(pending, row, seq, collect_opportunities)?;
-        seq += 1;
-    }
-    table.finish()
+    let pending = pipe::pipeline(
+        move |sink| {
+            let mut seq = 0u64;
+            while let Some(row) = reader.next_row::<KeywordRow>()? {
+                queue(&mut pending, &row, seq, collect_opportunities)?;
+                seq += 1;
+                if !sink.push(row) {
+                    break;
+                }
+            }
+            Ok(pending)
+        },
+        |row| write_mapping_row(&mut table, &row),
+    )?;
+    Ok((table.finish()?, pending))
 }
 
 fn write_mapping_row(table: &mut Table<'_>, row: &KeywordRow) -> Result<(), ReportError> {
@@ -220,7 +229,7 @@ fn write_mapping_row(table: &mut Table<'_>, row: &KeywordRow) -> Result<(), Repo
 
 fn queue(
     pending: &mut Pending,
-    row: KeywordRow,
+    row: &KeywordRow,
     seq: u64,
     collect_opportunities: bool,
 ) -> Result<(), ReportError> {
@@ -242,16 +251,16 @@ fn queue(
         let key = opportunity_key(o.kind.as_deref(), potential, seq);
         pending.opportunities.push(key, &record)?;
     }
-    if let Some(c) = row.cannibalization
+    if let Some(c) = &row.cannibalization
         && c.is_cannibalized == Some(true)
     {
         let record = CannibalRecord {
-            keyword: row.keyword,
-            best_url: row.best_url,
-            severity: c.severity,
-            reason: c.reason,
-            recommendation: c.recommendation,
-            urls: row.competing_urls.unwrap_or_default(),
+            keyword: row.keyword.clone(),
+            best_url: row.best_url.clone(),
+            severity: c.severity.clone(),
+            reason: c.reason.clone(),
+            recommendation: c.recommendation.clone(),
+            urls: row.competing_urls.clone().unwrap_or_default(),
         };
         let key = (severity_rank(record.severity.as_deref()), seq);
         pending.cannibalised.push(key, &record)?;
@@ -272,7 +281,30 @@ pub(crate) fn write_cannibalisation(
         decorate_cannibalisation,
     )?;
     let mut band = false;
-    while let Some((_, record)) = sorted.next_record()? {
+    pipe::pipeline(
+        move |sink| {
+            while let Some((_, record)) = sorted.next_record()? {
+                if !sink.push(record) {
+                    break;
+                }
+            }
+            Ok(())
+        },
+        |record| {
+            write_cannibal_rows(&mut table, &record, band)?;
+            band = !band;
+            Ok(())
+        },
+    )?;
+    table.finish()
+}
+
+fn write_cannibal_rows(
+    table: &mut Table<'_>,
+    record: &CannibalRecord,
+    band: bool,
+) -> Result<(), ReportError> {
+    {
         let mut urls = record.urls.iter().map(Some).collect::<Vec<_>>();
         if urls.is_empty() {
             urls.push(None);
@@ -292,9 +324,8 @@ pub(crate) fn write_cannibalisation(
             w.text(9, record.reason.as_deref())?;
             w.text(10, record.recommendation.as_deref())?;
         }
-        band = !band;
     }
-    table.finish()
+    Ok(())
 }
 
 /// Writes `Opportunities` from the queued rows; returns its row count.
@@ -309,7 +340,22 @@ pub(crate) fn write_opportunities(
         OPPORTUNITY_COLUMNS,
         decorate_opportunities,
     )?;
-    while let Some((_, r)) = sorted.next_record()? {
+    pipe::pipeline(
+        move |sink| {
+            while let Some((_, record)) = sorted.next_record()? {
+                if !sink.push(record) {
+                    break;
+                }
+            }
+            Ok(())
+        },
+        |r| write_opportunity_row(&mut table, &r),
+    )?;
+    table.finish()
+}
+
+fn write_opportunity_row(table: &mut Table<'_>, r: &OpportunityRecord) -> Result<(), ReportError> {
+    {
         let mut w = table.row(false)?;
         w.opportunity_type(0, r.kind.as_deref())?;
         w.text(1, r.keyword.as_deref())?;
@@ -323,7 +369,7 @@ pub(crate) fn write_opportunities(
         w.num(9, r.potential)?;
         w.text(10, r.action_hint.as_deref())?;
     }
-    table.finish()
+    Ok(())
 }
 
 impl Pending {

@@ -21,6 +21,7 @@ mod decor;
 mod error;
 mod keywords;
 mod onpage;
+mod pipe;
 mod rows;
 mod sort;
 mod style;
@@ -220,7 +221,7 @@ fn write_keyword_sheets(
     }
     let mapping_reason = omission_reason(data_source, Sheet::KeywordMapping);
     if mapping_reason.is_none() || has_rows(input.keyword_ndjson)? {
-        keywords::write_mapping(book, input.keyword_ndjson, &mut pending, !page_level)?;
+        (_, pending) = keywords::write_mapping(book, input.keyword_ndjson, pending, !page_level)?;
     } else if let Some(why) = mapping_reason {
         omitted.push((Sheet::KeywordMapping.name(), why));
     }

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{RowNum, Worksheet, XlsxError};
 use serde::{Deserialize, Serialize};
 
-use super::ReportError;
 use super::decor::{self, bad, first, rule, warn};
 use super::rows::{Issue, NdjsonReader, OnpageRow};
-use super::sort::{ExternalSorter, Sorted};
+use super::sort::ExternalSorter;
 use super::style::{Kind, severity_rank};
 use super::table::{Book, Column, Table, col, no_decoration};
+use super::{ReportError, pipe};
 
 const ONPAGE_COLUMNS: &[Column] = &[
     col("URL", Kind::Url),
@@ -81,31 +81,50 @@ pub(crate) fn write(
         ExternalSorter::new(temp_dir, sort_budget);
     let mut reader = NdjsonReader::open(ndjson)?;
     let mut table = Table::open(book, "On-Page Issues", ONPAGE_COLUMNS, decorate_onpage)?;
-    let mut seq = 0u64;
-    while let Some(row) = reader.next_row::<OnpageRow>()? {
-        write_onpage_row(&mut table, &row)?;
-        for issue in row.issues.unwrap_or_default() {
-            let id = issue.id.clone().unwrap_or_default();
-            let key = (
-                severity_rank(issue.severity.as_deref()),
-                check_order.get(&id).copied().unwrap_or(u32::MAX),
-                id,
-                row.url.clone().unwrap_or_default(),
-                seq,
-            );
-            seq += 1;
-            let record = IssueRecord {
-                url: row.url.clone(),
-                issue,
-            };
-            sorter.push(key, &record)?;
-        }
-    }
+    // Parsing and queueing the issues run on a second thread while this one writes cells.
+    let sorter = pipe::pipeline(
+        move |sink| {
+            let mut seq = 0u64;
+            while let Some(row) = reader.next_row::<OnpageRow>()? {
+                for issue in row.issues.iter().flatten() {
+                    let id = issue.id.clone().unwrap_or_default();
+                    let key = (
+                        severity_rank(issue.severity.as_deref()),
+                        check_order.get(&id).copied().unwrap_or(u32::MAX),
+                        id,
+                        row.url.clone().unwrap_or_default(),
+                        seq,
+                    );
+                    seq += 1;
+                    let record = IssueRecord {
+                        url: row.url.clone(),
+                        issue: issue.clone(),
+                    };
+                    sorter.push(key, &record)?;
+                }
+                if !sink.push(row) {
+                    break;
+                }
+            }
+            Ok(sorter)
+        },
+        |row| write_onpage_row(&mut table, &row),
+    )?;
     let urls = table.finish()?;
 
     let mut sorted = sorter.finish()?;
     let mut table = Table::open(book, "Issues", ISSUE_COLUMNS, no_decoration)?;
-    write_issues(&mut table, &mut sorted)?;
+    pipe::pipeline(
+        move |sink| {
+            while let Some((_, record)) = sorted.next_record()? {
+                if !sink.push(record) {
+                    break;
+                }
+            }
+            Ok(())
+        },
+        |record| write_issue(&mut table, &record),
+    )?;
     table.finish()?;
     Ok(urls)
 }
@@ -146,23 +165,18 @@ fn write_onpage_row(table: &mut Table<'_>, row: &OnpageRow) -> Result<(), Report
     Ok(())
 }
 
-fn write_issues(
-    table: &mut Table<'_>,
-    sorted: &mut Sorted<IssueKey, IssueRecord>,
-) -> Result<(), ReportError> {
-    while let Some((_, record)) = sorted.next_record()? {
-        let issue = &record.issue;
-        let mut w = table.row(false)?;
-        w.url(0, record.url.as_deref())?;
-        w.text(1, issue.id.as_deref())?;
-        w.text(2, issue.label.as_deref())?;
-        w.text(3, issue.category.as_deref())?;
-        w.severity(4, issue.severity.as_deref())?;
-        w.mixed(5, &issue.value)?;
-        w.mixed(6, &issue.threshold)?;
-        w.text(7, issue.message.as_deref())?;
-        w.text(8, issue.recommendation.as_deref())?;
-    }
+fn write_issue(table: &mut Table<'_>, record: &IssueRecord) -> Result<(), ReportError> {
+    let issue = &record.issue;
+    let mut w = table.row(false)?;
+    w.url(0, record.url.as_deref())?;
+    w.text(1, issue.id.as_deref())?;
+    w.text(2, issue.label.as_deref())?;
+    w.text(3, issue.category.as_deref())?;
+    w.severity(4, issue.severity.as_deref())?;
+    w.mixed(5, &issue.value)?;
+    w.mixed(6, &issue.threshold)?;
+    w.text(7, issue.message.as_deref())?;
+    w.text(8, issue.recommendation.as_deref())?;
     Ok(())
 }
 
