@@ -22,6 +22,7 @@ mod error;
 mod keywords;
 mod onpage;
 mod pipe;
+mod queued;
 mod rows;
 mod sort;
 mod style;
@@ -232,13 +233,13 @@ fn write_keyword_sheets(
     match cannibal_reason {
         Some(why) if !has_cannibal => omitted.push((Sheet::Cannibalisation.name(), why)),
         _ => {
-            keywords::write_cannibalisation(book, cannibalised)?;
+            queued::write_cannibalisation(book, cannibalised)?;
         }
     }
     match opportunity_reason {
         Some(why) if !has_opportunity => omitted.push((Sheet::Opportunities.name(), why)),
         _ => {
-            keywords::write_opportunities(book, opportunities)?;
+            queued::write_opportunities(book, opportunities)?;
         }
     }
     Ok(())
