@@ -75,6 +75,9 @@ pub struct ReportOptions {
     pub max_rows_per_sheet: u32,
     /// Hyperlinks per sheet; further URLs are written as text.
     pub max_links_per_sheet: u32,
+    /// Hyperlinks in the whole workbook. rust_xlsxwriter keeps each link (about 600 bytes)
+    /// in memory until the save, so this bounds memory when tables span many sheets.
+    pub max_links_per_workbook: u64,
     /// Directory for the worksheets' temp files and sort runs; `None` = the output's
     /// directory (a tmpfs `/tmp` would move the data back into memory).
     pub temp_dir: Option<PathBuf>,
@@ -89,6 +92,7 @@ impl Default for ReportOptions {
         Self {
             max_rows_per_sheet: EXCEL_MAX_ROWS,
             max_links_per_sheet: EXCEL_MAX_LINKS,
+            max_links_per_workbook: 4 * EXCEL_MAX_LINKS as u64,
             temp_dir: None,
             sort_buffer_bytes: 64 * 1024 * 1024,
             zip_compression_level: 1,
@@ -144,6 +148,7 @@ pub fn write_report(
         styles: Styles::new(),
         max_rows: opts.max_rows_per_sheet,
         max_links: opts.max_links_per_sheet,
+        links_left: opts.max_links_per_workbook,
         sheets: Vec::new(),
         rows_written: 0,
         sheet_rows: Vec::new(),

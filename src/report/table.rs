@@ -47,6 +47,9 @@ pub(crate) struct Book {
     pub styles: Styles,
     pub max_rows: u32,
     pub max_links: u32,
+    /// Hyperlinks left for the whole workbook: the writer keeps every link in memory until
+    /// the save, so continuation sheets must not each get a fresh allowance.
+    pub links_left: u64,
     pub sheets: Vec<String>,
     pub rows_written: u64,
     /// Every finished table sheet with its data rows, in workbook order.
@@ -150,6 +153,7 @@ impl<'b> Table<'b> {
             wb,
             styles,
             max_links,
+            links_left,
             ..
         } = &mut *self.book;
         Ok(RowWriter {
@@ -160,6 +164,7 @@ impl<'b> Table<'b> {
             band,
             links: &mut self.links,
             max_links: *max_links,
+            links_left,
         })
     }
 
@@ -197,6 +202,7 @@ pub(crate) struct RowWriter<'a> {
     band: bool,
     links: &'a mut u32,
     max_links: u32,
+    links_left: &'a mut u64,
 }
 
 impl<'a> RowWriter<'a> {
@@ -240,7 +246,7 @@ impl<'a> RowWriter<'a> {
         let Some(url) = url.filter(|u| !u.is_empty()) else {
             return Ok(());
         };
-        if *self.links < self.max_links && linkable(url) {
+        if *self.links < self.max_links && *self.links_left > 0 && linkable(url) {
             let link = Url::new(url).set_text(url);
             let styles: &'a Styles = self.styles;
             let format = &styles.hyperlink[usize::from(self.band)];
@@ -251,6 +257,7 @@ impl<'a> RowWriter<'a> {
                 .is_ok()
             {
                 *self.links += 1;
+                *self.links_left -= 1;
                 return Ok(());
             }
         }

@@ -206,3 +206,33 @@ fn short_text_is_not_copied_and_long_text_is_cut_to_the_limit() {
     let cut = clamp_text(&"x".repeat(40_000)).into_owned();
     assert_eq!(cut.len(), 32_767);
 }
+
+#[test]
+fn the_workbook_link_budget_is_shared_by_all_sheets() {
+    let mut r = Results::new("gsc_query_page");
+    r.keywords = (0..6)
+        .map(|i| {
+            let urls = [
+                format!("https://example.com/{i}"),
+                format!("https://example.com/x{i}"),
+            ];
+            cannibalised(
+                keyword_row(&format!("kw {i}"), &[&urls[0], &urls[1]]),
+                "high",
+            )
+        })
+        .collect();
+    let opts = ReportOptions {
+        max_links_per_workbook: 4,
+        ..ReportOptions::default()
+    };
+    let (out, stats) = r.write(&opts).expect("report");
+    let index = |name: &str| 1 + stats.sheets.iter().position(|s| s == name).expect("sheet");
+    assert_eq!(hyperlinks(&out, index("Keyword Mapping")), 4);
+    assert_eq!(hyperlinks(&out, index("Cannibalisation")), 0);
+    let sheets = read_sheets(&out);
+    assert_eq!(
+        text(&sheet(&sheets, "Cannibalisation")[12][1]),
+        "https://example.com/x5"
+    );
+}
