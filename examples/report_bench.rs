@@ -80,6 +80,20 @@ fn memory_kib() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// User + system CPU time of this process, in seconds (from `/proc/self/stat`, 100 Hz ticks).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: u64 = std::env::args()
         .nth(1)
@@ -122,9 +136,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         job_id: "job_bench",
     };
     let xlsx = dir.path().join("rankmap_job_bench.xlsx");
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let stats = write_report(&input, &xlsx, &ReportOptions::default())?;
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
     let (rss_after, hwm_after) = memory_kib();
 
     println!(
@@ -137,7 +153,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "workbook:         {:.1} MB",
         std::fs::metadata(&xlsx)?.len() as f64 / 1e6
     );
-    println!("write_report:     {seconds:.2} s");
+    println!("write_report:     {seconds:.2} s wall, {cpu:.2} s CPU (both threads)");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average:     {}", load.trim());
     println!(
         "RSS growth:       {:.1} MB at peak (VmHWM {} KiB - VmRSS before {} KiB), {:.1} MB after",
         hwm_after.saturating_sub(rss_before) as f64 / 1024.0,
