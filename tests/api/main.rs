@@ -9,6 +9,7 @@ mod errors;
 mod helpers;
 mod job_lifecycle;
 mod job_status;
+mod operations;
 mod runner;
 #[path = "../../src/upload/test_support.rs"]
 #[allow(dead_code)]
