@@ -231,13 +231,10 @@ async fn the_status_filter_tells_queued_from_running_jobs() {
             .map(|j| j["jobId"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(
-        ids(walk(&app, "&status=running", 10).await),
-        [first.clone()]
-    );
+    assert_eq!(ids(walk(&app, "&status=running", 10).await), [first]);
     assert_eq!(
         ids(walk(&app, "&status=queued", 10).await),
-        [third.clone(), second.clone()],
+        [third, second],
         "newest first"
     );
     assert_eq!(walk(&app, "&status=processing", 10).await.len(), 3);
