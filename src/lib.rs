@@ -14,6 +14,9 @@
 //! NDJSON tables by [`results`], the workbook is written by [`report`], and the completed body
 //! is stored once and served from bytes. [`jobs::cleanup`] sweeps finished jobs after their
 //! retention.
+//!
+//! Operations: [`ops`] holds readiness checks, the Prometheus metrics and the admin view of the
+//! job table; their handlers are [`api::health`] and [`api::admin`].
 
 pub mod api;
 pub mod auth;
@@ -21,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod files;
 pub mod jobs;
+pub mod ops;
 pub mod report;
 pub mod request_id;
 pub mod results;

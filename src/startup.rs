@@ -44,6 +44,7 @@ impl Application {
     /// Prepares directories, backends and background tasks, and binds `server.bind`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
+        crate::ops::metrics::install();
         for dir in [&config.storage.uploads_dir, &config.storage.results_dir] {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create directory {}", dir.display()))?;
@@ -75,6 +76,7 @@ impl Application {
             Arc::clone(&jobs),
             stop_tasks.clone(),
         ));
+        tasks.spawn(crate::ops::metrics::upkeep(stop_tasks.clone()));
 
         let listener = TcpListener::bind(config.server.bind)
             .await

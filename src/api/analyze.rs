@@ -111,6 +111,7 @@ pub async fn analyze_file(
     state.jobs.submit(job).await?;
     scratch.keep();
     tracing::info!(job.id = %id, file.bytes = file.bytes, "upload accepted");
+    crate::ops::metrics::upload_accepted(file.bytes);
 
     let location = format!("/api/v1/analysis/job/{id}");
     let mut response = (StatusCode::ACCEPTED, axum::Json(Accepted::new(&id))).into_response();

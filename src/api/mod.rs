@@ -4,9 +4,11 @@
 //! error leaves as an [`ApiError`] envelope, including the router's own 404/405 fallbacks and
 //! extractor rejections (handlers take `Result<Extractor, Rejection>` and map it).
 
+pub mod admin;
 pub mod analyze;
 pub mod download;
 pub mod dto;
+pub mod health;
 pub mod job_cancel;
 pub mod job_results;
 pub mod job_status;
@@ -35,8 +37,14 @@ pub fn router(state: AppState) -> Router {
             "/job/{job_id}/results/{table}",
             get(job_results::job_results),
         )
-        .route("/download/{filename}", get(download::download));
+        .route("/download/{filename}", get(download::download))
+        .route("/stats", get(admin::get_stats))
+        .route("/jobs", get(admin::get_all_jobs))
+        .route("/cleanup", post(admin::cleanup));
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .nest("/api/v1/analysis", analysis)
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
@@ -44,6 +52,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::auth::require,
         ))
+        // `Router::layer` wraps each route after routing, so this sees the matched template;
+        // outside auth, so refused requests are counted too.
+        .layer(axum::middleware::from_fn(crate::ops::metrics::track_http))
         .layer(cors(&state.config.server.cors_origins))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
         .with_state(state)

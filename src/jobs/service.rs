@@ -78,6 +78,7 @@ impl JobService {
         match self.queue.push(id.clone()).await {
             Ok(_) => {
                 tracing::info!(job.id = %id, "job created");
+                crate::ops::metrics::job_submitted();
                 Ok(())
             }
             Err(e) => {
@@ -101,6 +102,11 @@ impl JobService {
     /// The job, if held.
     pub async fn get(&self, id: &JobId) -> Result<Option<Arc<Job>>, StoreError> {
         self.store.get(id).await
+    }
+
+    /// Every job held, in no particular order (the admin routes and the metrics gauges).
+    pub async fn list(&self) -> Result<Vec<Arc<Job>>, StoreError> {
+        self.store.list().await
     }
 
     /// Applies one change. `None` when the job is not held.
@@ -131,6 +137,7 @@ impl JobService {
             .await;
         if failed_now {
             tracing::info!(job.id = %id, job.status = "failed", code = code.as_str(), "job failed");
+            crate::ops::metrics::job_finished("failed", code.as_str());
         }
         job
     }
@@ -263,6 +270,7 @@ impl JobService {
             };
         }
         tracing::info!(job.id = %id, job.status = "failed", code = "cancelled", "job failed");
+        crate::ops::metrics::job_finished("failed", ErrorCode::Cancelled.as_str());
         if let Some(control) = self.controls.get(id).map(|c| c.clone()) {
             control.cancel();
         }

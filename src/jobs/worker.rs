@@ -37,6 +37,9 @@ impl JobService {
             return;
         }
         tracing::info!(job.id = %id, "job started");
+        crate::ops::metrics::job_started(
+            Duration::try_from(started.duration_since(job.created_at)).unwrap_or_default(),
+        );
         let service = Arc::clone(&self);
         let task_id = id.clone();
         let outcome = tokio::spawn(async move { service.execute(&task_id, &job).await }).await;
@@ -57,9 +60,9 @@ impl JobService {
         }
         self.forget_control(&id);
         self.remove_scratch(&id).await;
-        self.record_duration(
-            Duration::try_from(Timestamp::now().duration_since(started)).unwrap_or_default(),
-        );
+        let ran = Duration::try_from(Timestamp::now().duration_since(started)).unwrap_or_default();
+        self.record_duration(ran);
+        crate::ops::metrics::job_ran(ran);
         drop(slot);
     }
 
@@ -206,6 +209,7 @@ impl JobService {
             Some(_) if completed => {
                 self.cache_completed_body(id, body);
                 tracing::info!(job.id = %id, job.status = "completed", "job completed");
+                crate::ops::metrics::job_finished("completed", crate::ops::metrics::NO_CODE);
             }
             Some(_) => {}
             None => self.remove_files(id).await,

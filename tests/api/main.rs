@@ -12,6 +12,7 @@ mod helpers;
 mod job_lifecycle;
 mod job_status;
 mod limits;
+mod operations;
 mod runner;
 mod shutdown;
 #[path = "../../src/upload/test_support.rs"]
