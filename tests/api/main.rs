@@ -6,10 +6,12 @@ mod analyze_file;
 mod cli;
 mod download;
 mod errors;
+mod events;
 mod helpers;
 mod job_lifecycle;
 mod job_status;
 mod runner;
+mod sse_client;
 #[path = "../../src/upload/test_support.rs"]
 #[allow(dead_code)]
 mod upload_support;
