@@ -10,6 +10,7 @@ pub mod download;
 pub mod dto;
 pub mod health;
 pub mod job_cancel;
+pub mod job_events;
 pub mod job_results;
 pub mod job_status;
 mod params;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
             "/job/{job_id}",
             get(job_status::job_status).delete(job_cancel::cancel_job),
         )
+        .route("/job/{job_id}/events", get(job_events::job_events))
         .route(
             "/job/{job_id}/results/{table}",
             get(job_results::job_results),

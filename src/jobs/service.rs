@@ -4,7 +4,8 @@
 //! [`JobService::update`], which applies one transition of [`crate::jobs::model`] atomically and
 //! bumps the job's version when the status body changed. The service also owns the per-job run
 //! controls (cancel), the files of a job (deleted with it), the cache of completed bodies and the
-//! recent job durations behind `Retry-After`.
+//! recent job durations behind `Retry-After`. Every changed record is published once to the
+//! [`JobEvents`] source that the live channels follow.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::events::{JobEvents, Subscription};
 use super::id::JobId;
 use super::model::{Job, Phase, Status};
 use super::queue::{JobQueue, QueueError, QueueEvent};
@@ -44,6 +46,7 @@ pub struct JobService {
     pub(crate) tasks: TaskTracker,
     /// API keys and the download-link secret.
     pub keys: crate::auth::Keys,
+    events: Arc<JobEvents>,
 }
 
 /// Why a job could not be cancelled.
@@ -68,6 +71,7 @@ impl JobService {
             controls: DashMap::new(),
             recent_durations: Mutex::new(VecDeque::new()),
             tasks: TaskTracker::new(),
+            events: Arc::new(JobEvents::default()),
         }
     }
 
@@ -116,7 +120,12 @@ impl JobService {
         mut change: impl FnMut(&mut Job) -> bool + Send,
     ) -> Option<Arc<Job>> {
         match self.store.update(id, &mut change).await {
-            Ok(Some((job, _changed))) => Some(job),
+            Ok(Some((job, changed))) => {
+                if changed {
+                    self.events.publish(&job);
+                }
+                Some(job)
+            }
             Ok(None) => None,
             Err(e) => {
                 tracing::error!(job.id = %id, error = %e, "job update failed");
@@ -140,6 +149,12 @@ impl JobService {
             crate::ops::metrics::job_finished("failed", code.as_str());
         }
         job
+    }
+
+    /// Starts following a job's changes. Subscribe first, then read the job, so that no change
+    /// in between is missed (the feed drops versions the reader already has).
+    pub fn subscribe(&self, id: &JobId) -> Subscription {
+        self.events.subscribe(id)
     }
 
     /// The stored completed body: from the cache, or `status.json` (then cached).
@@ -287,6 +302,7 @@ impl JobService {
             Err(e) => return Err(e),
         }
         self.store.remove(id).await.map_err(CancelError::Store)?;
+        self.events.close(id);
         self.remove_files(id).await;
         tracing::info!(job.id = %id, "job removed");
         Ok(())
@@ -299,6 +315,7 @@ impl JobService {
         let cutoff = now.checked_sub(age).unwrap_or(Timestamp::MIN);
         let removed = self.store.remove_finished_before(cutoff).await?;
         for job in &removed {
+            self.events.close(&job.id);
             self.remove_files(&job.id).await;
             tracing::info!(job.id = %job.id, "job removed");
         }

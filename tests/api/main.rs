@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod download;
 mod errors;
+mod events;
 mod helpers;
 mod job_lifecycle;
 mod job_status;
@@ -15,6 +16,7 @@ mod limits;
 mod operations;
 mod runner;
 mod shutdown;
+mod sse_client;
 #[path = "../../src/upload/test_support.rs"]
 #[allow(dead_code)]
 mod upload_support;

@@ -1,0 +1,157 @@
+//! `GET /api/v1/analysis/job/{jobId}/events`: the job's status as Server-Sent Events
+//! (contract §1.6).
+//!
+//! The handler subscribes to the job's events first, then reads the job: that record is the
+//! "current state" sent on connect, and the [`JobFeed`] forwards only newer versions, so the
+//! client sees no gap, no duplicate and no reordering. Each event's `id:` is the job's version
+//! and its data is the status body of §1.2 (the completed one from the stored bytes). Id errors
+//! answer as the status route does, before any byte of the stream.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use jiff::Timestamp;
+
+use super::dto::status_body;
+use super::params::{job_id_path, not_held};
+use crate::error::ApiError;
+use crate::jobs::events::{JobFeed, POSITION_INTERVAL};
+use crate::jobs::model::{Job, Status};
+use crate::state::AppState;
+
+/// The reconnection delay announced to `EventSource` clients.
+const RETRY: Duration = Duration::from_millis(3000);
+
+/// The job's status as an event stream, ending after the terminal event.
+pub async fn job_events(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = job_id_path(path)?;
+    let subscription = state.jobs.subscribe(&id);
+    let job = state.jobs.get(&id).await.map_err(ApiError::internal)?;
+    let job = job.ok_or_else(|| not_held(&id, state.config.cleanup.max_age, Timestamp::now()))?;
+    // A version the server never issued (another instance, a restart) is ignored like garbage.
+    let known = last_event_id(&headers).filter(|&v| v <= job.version);
+    if known == Some(job.version) && job.is_terminal() {
+        // The client has the terminal event: 204 tells EventSource to stop reconnecting.
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let snapshot = (known != Some(job.version)).then(|| Arc::clone(&job));
+    let feed = JobFeed::new(subscription, job, POSITION_INTERVAL);
+    let stream = event_stream(state.clone(), snapshot, feed);
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(state.config.sse.keep_alive))
+        .into_response();
+    // Reverse proxies (nginx) would otherwise buffer the stream.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// `Last-Event-ID` as a version; anything unparseable is ignored.
+fn last_event_id(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get("last-event-id")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+enum Step {
+    Retry,
+    Snapshot,
+    Live,
+    Done,
+}
+
+struct StreamState {
+    app: AppState,
+    step: Step,
+    snapshot: Option<Arc<Job>>,
+    feed: JobFeed,
+}
+
+/// `retry:`, then the snapshot (when the client lacks it), then live events until a terminal
+/// one, the job's removal or the server draining.
+fn event_stream(
+    app: AppState,
+    snapshot: Option<Arc<Job>>,
+    feed: JobFeed,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    let start = StreamState {
+        app,
+        step: Step::Retry,
+        snapshot,
+        feed,
+    };
+    futures::stream::unfold(start, |mut s| async move {
+        loop {
+            let job = match s.step {
+                Step::Done => return None,
+                Step::Retry => {
+                    s.step = Step::Snapshot;
+                    return Some((Ok(Event::default().retry(RETRY)), s));
+                }
+                Step::Snapshot => {
+                    s.step = Step::Live;
+                    match s.snapshot.take() {
+                        Some(job) => job,
+                        None => continue,
+                    }
+                }
+                Step::Live => {
+                    let next = tokio::select! {
+                        _ = s.app.draining.cancelled() => None,
+                        next = s.feed.next() => next,
+                    };
+                    match next {
+                        Some(job) => job,
+                        None => return None,
+                    }
+                }
+            };
+            if job.is_terminal() {
+                s.step = Step::Done;
+            }
+            match render(&s.app, &job).await {
+                Some(event) => return Some((Ok(event), s)),
+                None => return None,
+            }
+        }
+    })
+}
+
+/// The event for one record: `progress`, `completed` or `failed`, `id:` = version.
+async fn render(app: &AppState, job: &Job) -> Option<Event> {
+    let (name, body) = match job.status {
+        Status::Completed => match app.jobs.completed_body(&job.id).await {
+            Ok(bytes) => ("completed", bytes.to_vec()),
+            Err(e) => {
+                // Removed under us (purge): nothing true can be sent any more.
+                tracing::warn!(job.id = %job.id, error = %e, "completed body unavailable");
+                return None;
+            }
+        },
+        Status::Failed => ("failed", status_body(job, app.config.cleanup.max_age)),
+        Status::Processing => ("progress", status_body(job, app.config.cleanup.max_age)),
+    };
+    let data = String::from_utf8(body).ok()?;
+    Some(
+        Event::default()
+            .event(name)
+            .id(job.version.to_string())
+            .data(data),
+    )
+}
