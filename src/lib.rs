@@ -15,6 +15,9 @@
 //! is stored once and served from bytes. [`jobs::cleanup`] sweeps finished jobs after their
 //! retention.
 //!
+//! Live channels: SSE ([`api::job_events`]) and socket.io ([`socketio`]) both follow the job
+//! service's event source ([`jobs::events`]); polling sees the same versions through the ETag.
+//!
 //! Operations: [`ops`] holds readiness checks, the Prometheus metrics and the admin view of the
 //! job table; their handlers are [`api::health`] and [`api::admin`].
 
@@ -29,6 +32,7 @@ pub mod report;
 pub mod request_id;
 pub mod results;
 pub mod runner;
+pub mod socketio;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

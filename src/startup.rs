@@ -24,6 +24,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use socketioxide::SocketIo;
+use socketioxide::layer::SocketIoLayer;
+
 use crate::config::Config;
 use crate::files::sweep_rankmap_entries;
 use crate::jobs::queue::MemoryJobQueue;
@@ -34,6 +37,8 @@ use crate::state::AppState;
 /// A built, bound, not yet serving server.
 pub struct Application {
     listener: TcpListener,
+    /// socket.io's handle: its layer is in the router, and it is closed on shutdown.
+    socketio: (SocketIoLayer, SocketIo),
     addr: SocketAddr,
     state: AppState,
     tasks: TaskTracker,
@@ -87,8 +92,10 @@ impl Application {
             jobs,
             draining: CancellationToken::new(),
         };
+        let socketio = crate::socketio::layer(&state);
         Ok(Self {
             listener,
+            socketio,
             addr,
             state,
             tasks,
@@ -119,13 +126,18 @@ impl Application {
             state,
             tasks,
             stop_tasks,
+            socketio: (socketio_layer, io),
             ..
         } = self;
         let stop_accepting = CancellationToken::new();
         let drain = tokio::spawn(drain_jobs(shutdown, state.clone(), stop_accepting.clone()));
         let graceful = GracefulShutdown::new();
-        accept_until(listener, &state, &graceful, stop_accepting).await?;
+        let router = crate::api::router_with(state.clone(), Some(socketio_layer));
+        accept_until(listener, router, &state, &graceful, stop_accepting).await?;
         drain.await?;
+        // socket.io clients saw the last events of the drained jobs; now their connections
+        // (websockets and long polls alike) close, so the graceful drain below need not wait.
+        let _ = tokio::time::timeout(Duration::from_secs(2), io.close()).await;
         stop_tasks.cancel();
         tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(5), async {
@@ -166,12 +178,12 @@ async fn drain_jobs(
 /// graceful close.
 async fn accept_until(
     listener: TcpListener,
+    router: axum::Router,
     state: &AppState,
     graceful: &GracefulShutdown,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     let config = &state.config;
-    let router = crate::api::router(state.clone());
     let mut http = auto::Builder::new(TokioExecutor::new());
     http.http1()
         .timer(TokioTimer::new())

@@ -13,7 +13,7 @@ pub mod job_cancel;
 pub mod job_events;
 pub mod job_results;
 pub mod job_status;
-mod params;
+pub(crate) mod params;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -22,8 +22,18 @@ use axum::routing::{get, post};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Every route of the service.
+/// Every route of the service (without socket.io).
 pub fn router(state: AppState) -> Router {
+    router_with(state, None)
+}
+
+/// Every route of the service, with socket.io on `/socket.io/` when `socketio` is given. The
+/// socket.io layer sits inside CORS (browsers polling from another origin need it) and outside
+/// the HTTP metrics and auth (a socket.io connection authenticates with its auth payload).
+pub fn router_with(
+    state: AppState,
+    socketio: Option<socketioxide::layer::SocketIoLayer>,
+) -> Router {
     let max_body = usize::try_from(state.config.max_body_bytes()).unwrap_or(usize::MAX);
     let analysis = Router::new()
         .route(
@@ -43,7 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/stats", get(admin::get_stats))
         .route("/jobs", get(admin::get_all_jobs))
         .route("/cleanup", post(admin::cleanup));
-    Router::new()
+    let mut routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -56,7 +66,11 @@ pub fn router(state: AppState) -> Router {
         ))
         // `Router::layer` wraps each route after routing, so this sees the matched template;
         // outside auth, so refused requests are counted too.
-        .layer(axum::middleware::from_fn(crate::ops::metrics::track_http))
+        .layer(axum::middleware::from_fn(crate::ops::metrics::track_http));
+    if let Some(socketio) = socketio {
+        routes = routes.layer(socketio);
+    }
+    routes
         .layer(cors(&state.config.server.cors_origins))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
         .with_state(state)
