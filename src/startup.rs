@@ -24,7 +24,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-use socketioxide::SocketIo;
 use socketioxide::layer::SocketIoLayer;
 
 use crate::config::Config;
@@ -32,13 +31,14 @@ use crate::files::sweep_rankmap_entries;
 use crate::jobs::queue::MemoryJobQueue;
 use crate::jobs::service::JobService;
 use crate::jobs::store::MemoryJobStore;
+use crate::socketio::LiveSockets;
 use crate::state::AppState;
 
 /// A built, bound, not yet serving server.
 pub struct Application {
     listener: TcpListener,
     /// socket.io's handle: its layer is in the router, and it is closed on shutdown.
-    socketio: (SocketIoLayer, SocketIo),
+    socketio: (SocketIoLayer, LiveSockets),
     addr: SocketAddr,
     state: AppState,
     tasks: TaskTracker,
@@ -126,7 +126,7 @@ impl Application {
             state,
             tasks,
             stop_tasks,
-            socketio: (socketio_layer, io),
+            socketio: (socketio_layer, live),
             ..
         } = self;
         let stop_accepting = CancellationToken::new();
@@ -135,9 +135,9 @@ impl Application {
         let router = crate::api::router_with(state.clone(), Some(socketio_layer));
         accept_until(listener, router, &state, &graceful, stop_accepting).await?;
         drain.await?;
-        // socket.io clients saw the last events of the drained jobs; now their connections
+        // socket.io clients get the last events of the drained jobs, then their connections
         // (websockets and long polls alike) close, so the graceful drain below need not wait.
-        let _ = tokio::time::timeout(Duration::from_secs(2), io.close()).await;
+        live.close(Duration::from_secs(1)).await;
         stop_tasks.cancel();
         tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(5), async {

@@ -19,6 +19,7 @@ mod relay;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
@@ -26,6 +27,7 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::socket::Sid;
+use tokio_util::task::TaskTracker;
 
 use crate::api::params::job_id;
 use crate::error::{ApiError, ErrorCode};
@@ -40,14 +42,32 @@ pub use payload::{COMPLETED, FAILED, PROGRESS};
 pub const MAX_SUBSCRIPTIONS: usize = 100;
 
 /// The socket.io layer for the router and the handle that closes it on shutdown.
-pub fn layer(app: &AppState) -> (SocketIoLayer, SocketIo) {
+pub fn layer(app: &AppState) -> (SocketIoLayer, LiveSockets) {
+    let hub = Hub::new(app.clone());
+    let relays = hub.0.relays.clone();
     let (layer, io) = SocketIo::builder()
         .max_payload(app.config.socketio.max_payload_bytes)
-        .with_state(Hub::new(app.clone()))
+        .with_state(hub)
         .build_layer();
     // The default namespace is not created on its own.
     io.ns("/", on_connect.with(authorize));
-    (layer, io)
+    (layer, LiveSockets { io, relays })
+}
+
+/// What shutdown needs of socket.io.
+pub struct LiveSockets {
+    io: SocketIo,
+    relays: TaskTracker,
+}
+
+impl LiveSockets {
+    /// Lets every relay deliver what its job published last (the drained jobs' terminal events,
+    /// for at most `settle`), then closes every connection, websockets and long polls alike.
+    pub async fn close(&self, settle: Duration) {
+        self.relays.close();
+        let _ = tokio::time::timeout(settle, self.relays.wait()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.io.close()).await;
+    }
 }
 
 /// Who follows what: shared by every handler of the namespace.
@@ -57,6 +77,8 @@ pub struct Hub(Arc<HubInner>);
 struct HubInner {
     app: AppState,
     tables: Mutex<Tables>,
+    /// The relays' forwarding tasks, waited for on shutdown.
+    relays: TaskTracker,
 }
 
 #[derive(Default)]
@@ -80,11 +102,17 @@ impl Hub {
         Self(Arc::new(HubInner {
             app,
             tables: Mutex::new(Tables::default()),
+            relays: TaskTracker::new(),
         }))
     }
 
     fn app(&self) -> &AppState {
         &self.0.app
+    }
+
+    /// Spawns a relay's forwarding task, tracked for shutdown.
+    fn spawn_relay(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.0.relays.spawn(task);
     }
 
     fn tables(&self) -> MutexGuard<'_, Tables> {

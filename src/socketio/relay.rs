@@ -90,7 +90,7 @@ impl Relay {
             let last = render(app, &job).await.map(Arc::new);
             if !job.is_terminal() {
                 let feed = JobFeed::new(subscription, Arc::clone(&job), POSITION_INTERVAL);
-                tokio::spawn(Arc::clone(self).forward(hub.clone(), io.clone(), feed));
+                hub.spawn_relay(Arc::clone(self).forward(hub.clone(), io.clone(), feed));
             }
             *guard = Some(RoomState {
                 last,
