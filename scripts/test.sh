@@ -16,6 +16,8 @@ apt_install() {
 
 need cargo || { echo "error: cargo (Rust toolchain) is required" >&2; exit 1; }
 need python3 || apt_install python3
+need node || apt_install nodejs
+need npm || apt_install npm
 
 echo "== rustfmt"
 cargo fmt --all -- --check
@@ -25,3 +27,19 @@ cargo test --locked
 
 echo "== analyzer tests (python3 -m unittest)"
 python3 -m unittest discover -s analysis -t analysis
+
+echo "== end-to-end tests (tests/e2e: socket.io-client and EventSource against target/debug/rankmap)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "error: the end-to-end tests need Node >= 20 (eventsource 4), found $(node --version)" >&2; exit 1
+fi
+# The binary `cargo test` just built (it builds the bin target for the integration tests).
+RANKMAP_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/rankmap"
+[ -x "$RANKMAP_BIN" ] || { echo "error: $RANKMAP_BIN was not built by cargo test" >&2; exit 1; }
+export RANKMAP_BIN
+(
+  cd tests/e2e
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+  # One test file at a time: each starts its own server and some load it on purpose.
+  node --test --test-concurrency=1
+)

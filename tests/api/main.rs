@@ -16,6 +16,7 @@ mod limits;
 mod operations;
 mod runner;
 mod shutdown;
+mod socketio;
 mod sse_client;
 #[path = "../../src/upload/test_support.rs"]
 #[allow(dead_code)]
