@@ -50,6 +50,8 @@ pub struct Relay {
 struct RoomState {
     /// The record every socket of the room has (or is being sent), rendered.
     last: Option<Arc<Payload>>,
+    /// `last` is terminal: nothing follows but the job's removal.
+    terminal: bool,
     /// Subscribed sockets taken out of the room until their buffer drains.
     lagging: HashSet<Sid>,
 }
@@ -81,6 +83,10 @@ impl Relay {
         socket: &SocketRef,
     ) -> Result<bool, ApiError> {
         let mut guard = self.room_state.lock().await;
+        if guard.as_ref().is_some_and(|s| s.terminal) && !self.still_held(hub).await? {
+            // Removed after it finished (purge, cleanup): the id is unknown now.
+            *guard = None;
+        }
         if guard.is_none() {
             let app = hub.app();
             let subscription = app.jobs.subscribe(&self.id);
@@ -94,6 +100,7 @@ impl Relay {
             }
             *guard = Some(RoomState {
                 last,
+                terminal: job.is_terminal(),
                 lagging: HashSet::new(),
             });
         }
@@ -136,11 +143,11 @@ impl Relay {
                 next = feed.next() => next,
             };
             let Some(job) = next else {
-                self.gone(app, &io);
+                self.gone(app, &io).await;
                 return;
             };
             let Some(payload) = render(app, &job).await.map(Arc::new) else {
-                self.gone(app, &io);
+                self.gone(app, &io).await;
                 return;
             };
             self.emit(&hub, &io, &job, payload).await;
@@ -163,6 +170,7 @@ impl Relay {
             }
         }
         state.last = Some(payload);
+        state.terminal = job.is_terminal();
         if !full.is_empty() {
             tracing::warn!(job.id = %job.id, sockets = full.len(), "socket.io clients lagging");
             for socket in &full {
@@ -171,8 +179,16 @@ impl Relay {
         }
     }
 
-    /// The job was removed while followed: its id is now unknown.
-    fn gone(&self, app: &AppState, io: &SocketIo) {
+    /// Whether the job is still held (terminal states never change, but a job can be removed).
+    async fn still_held(&self, hub: &Hub) -> Result<bool, ApiError> {
+        let job = hub.app().jobs.get(&self.id).await;
+        Ok(job.map_err(ApiError::internal)?.is_some())
+    }
+
+    /// The job was removed while followed: its id is now unknown. The next subscriber starts
+    /// afresh (and is told so).
+    async fn gone(&self, app: &AppState, io: &SocketIo) {
+        *self.room_state.lock().await = None;
         let error = not_held(&self.id, app.config.cleanup.max_age, Timestamp::now());
         let envelope = ErrorEnvelope::new(error.body, Some(self.id.to_string()));
         for socket in members(io, &self.room) {

@@ -130,6 +130,22 @@ describe('socket.io', () => {
     assert.equal(events.events.filter((e) => e.event !== 'job-error').length, 0);
   });
 
+  test('a purged job is unknown to later subscribers, even while others still follow it', async () => {
+    const jobId = await upload(server, {});
+    await waitForStatus(server, jobId, (b) => b.status === 'completed');
+    const follower = await open();
+    const followed = record(follower);
+    await subscribe(follower, jobId);
+    await followed.until('job-completed');
+    const purge = await fetch(`${server.base}/api/v1/analysis/job/${jobId}?purge=true`, { method: 'DELETE' });
+    assert.equal(purge.status, 200);
+    const late = await open();
+    const events = record(late);
+    const ack = await subscribe(late, jobId);
+    assert.equal(ack.error?.code, 'job_not_found', JSON.stringify(ack));
+    assert.deepEqual(events.events.map((e) => e.event), ['job-error']);
+  });
+
   test('unsubscribe-job stops the events of that job', async () => {
     const gate = gatePath(server, 'unsubscribe');
     const jobId = await upload(server, { gate });
