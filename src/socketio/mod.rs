@@ -50,7 +50,7 @@ pub fn layer(app: &AppState) -> (SocketIoLayer, LiveSockets) {
         .with_state(hub)
         .build_layer();
     // The default namespace is not created on its own.
-    io.ns("/", on_connect.with(authorize));
+    io.ns("/", on_connect.with(admit));
     (layer, LiveSockets { io, relays })
 }
 
@@ -209,8 +209,12 @@ impl Hub {
     }
 }
 
-/// The auth payload's token must be a valid key when auth is on.
-async fn authorize(
+/// Admits a connection: with auth on, its auth payload's token must be a valid key. The event
+/// handlers are registered here rather than in the connect handler: socketioxide answers the
+/// connect packet before it spawns the connect handler, so a client emitting `subscribe-job`
+/// right after `connect` would otherwise race the registration and be ignored.
+async fn admit(
+    socket: SocketRef,
     State(hub): State<Hub>,
     TryData(auth): TryData<Value>,
 ) -> Result<(), Unauthorized> {
@@ -219,10 +223,15 @@ async fn authorize(
         .as_ref()
         .and_then(|a| a.get("token"))
         .and_then(Value::as_str);
-    match hub.app().jobs.keys.access(token) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(Unauthorized),
+    if hub.app().jobs.keys.access(token).is_err() {
+        return Err(Unauthorized);
     }
+    socket.on("subscribe-job", subscribe_job);
+    socket.on("unsubscribe-job", unsubscribe_job);
+    socket.on_disconnect(async |socket: SocketRef, State(hub): State<Hub>| {
+        hub.disconnected(socket.id);
+    });
+    Ok(())
 }
 
 /// A refused connection; its text is the `connect_error` message.
@@ -235,12 +244,9 @@ impl std::fmt::Display for Unauthorized {
     }
 }
 
+/// The namespace's connect handler: everything was set up when the connection was admitted.
 async fn on_connect(socket: SocketRef) {
-    socket.on("subscribe-job", subscribe_job);
-    socket.on("unsubscribe-job", unsubscribe_job);
-    socket.on_disconnect(async |socket: SocketRef, State(hub): State<Hub>| {
-        hub.disconnected(socket.id);
-    });
+    tracing::debug!(sid = %socket.id, "socket.io client connected");
 }
 
 /// `subscribe-job`: join the job's room and get its current state, or `job-error`.
@@ -253,10 +259,12 @@ async fn subscribe_job(
 ) {
     let data = data.ok();
     let raw = requested_id(data.as_ref());
+    tracing::debug!(sid = %socket.id, job.id = ?raw, "subscribe-job");
     let outcome = match job_id(raw.unwrap_or("")) {
         Ok(id) => hub.subscribe(&io, &socket, &id).await,
         Err(e) => Err(e),
     };
+    tracing::debug!(sid = %socket.id, job.id = ?raw, ok = outcome.is_ok(), "subscribe-job answered");
     match outcome {
         Ok(()) => {
             let _ = ack.send(&json!({"success": true}));
