@@ -180,6 +180,37 @@ describe('socket.io', () => {
     assert.deepEqual(withoutVersion(completed), await status(server, jobId));
   });
 
+  test('a socket whose buffer is full is a lagging client: it gets the current state once it drains', { timeout: 60_000 }, async () => {
+    // A completed job with a large body to flood the socket with, and a job to follow.
+    const big = await upload(server, { rows: 1000 });
+    await waitForStatus(server, big, (b) => b.status === 'completed');
+    const gate = gatePath(server, 'lagging');
+    const followed = await upload(server, { gate, steps: [[10, 'Reading', 0]] });
+    await waitForStatus(server, followed, (b) => b.progress === 10);
+    const socket = await open();
+    const events = record(socket);
+    assert.deepEqual(await subscribe(socket, followed), { success: true });
+    // Stop reading: the server's writes block, then the socket's packet buffer fills.
+    const tcp = socket.io.engine.transport.ws._socket;
+    tcp.pause();
+    for (let i = 0; i < 400; i += 1) socket.emit('subscribe-job', big);
+    await new Promise((done) => setTimeout(done, 1000));
+    // The followed job completes while the socket cannot take it.
+    openGate(gate);
+    await waitForStatus(server, followed, (b) => b.status === 'completed');
+    await new Promise((done) => setTimeout(done, 300));
+    tcp.resume();
+    const completed = await events.until('job-completed', (b) => b.jobId === followed, 30_000);
+    assert.equal(completed.status, 'completed');
+    assert.ok(socket.connected, 'the lagging socket is still connected');
+    const floods = events.events.filter((e) => e.body.jobId === big).length;
+    assert.ok(floods < 400, `some of the repeated states were dropped (${floods} of 400 arrived)`);
+    assert.ok(
+      server.log.some((l) => l.includes('socket.io clients lagging') && l.includes(followed)),
+      'the server treated the socket as lagging when the followed job completed',
+    );
+  });
+
   test('500 websocket subscribers of one job all receive job-completed', { timeout: 120_000 }, async () => {
     const gate = gatePath(server, 'crowd');
     const jobId = await upload(server, { gate });
