@@ -6,10 +6,10 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 
-/// The header carrying the id.
-pub const HEADER: &str = "x-request-id";
+/// The header carrying the id (a constant, so that no request parses the name).
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 tokio::task_local! {
     static REQUEST_ID: HeaderValue;
@@ -30,7 +30,7 @@ pub fn scope<F: Future>(id: HeaderValue, future: F) -> impl Future<Output = F::O
 /// The client's id when it is 1–128 visible ASCII characters, else a generated one.
 pub fn assign(headers: &HeaderMap) -> HeaderValue {
     headers
-        .get(HEADER)
+        .get(&HEADER)
         .filter(|value| sane(value.as_bytes()))
         .cloned()
         .unwrap_or_else(generate)

@@ -14,7 +14,6 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderName;
 use axum::response::Response;
 use futures::future::BoxFuture;
 use tower::{Layer, Service};
@@ -88,9 +87,7 @@ where
                     Err(refusal) => crate::auth::refuse(refusal),
                 };
                 route.record(response.status(), started.elapsed());
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(request_id::HEADER), id);
+                response.headers_mut().insert(request_id::HEADER, id);
                 Ok(response)
             }
             .instrument(span),

@@ -95,7 +95,7 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
             header::ETAG,
             header::RETRY_AFTER,
             header::LOCATION,
-            HeaderName::from_static(crate::request_id::HEADER),
+            crate::request_id::HEADER,
         ]);
     Some(layer)
 }
