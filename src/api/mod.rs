@@ -13,6 +13,7 @@ pub mod job_cancel;
 pub mod job_events;
 pub mod job_results;
 pub mod job_status;
+pub mod openapi;
 mod params;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1/analysis", analysis)
+        .merge(openapi::routes())
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::middleware::from_fn_with_state(
