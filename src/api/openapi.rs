@@ -53,7 +53,11 @@ pub const DOCS_PATH: &str = "/docs";
         openapi_json,
         docs,
     ),
-    components(schemas(crate::error::ErrorCode, crate::error::ErrorBody)),
+    components(schemas(
+        crate::error::ErrorCode,
+        crate::error::ErrorBody,
+        crate::ops::listing::StatusFilter
+    )),
     modifiers(&Conventions),
     tags(
         (name = "analysis", description = "Upload an export, follow the job, read and download its results."),
