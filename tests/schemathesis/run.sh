@@ -119,7 +119,8 @@ TOML
 # Two runs against the same server: every operation but the cleanup, then the cleanup (its
 # generated ages would otherwise remove the seeded jobs before the job routes are tested).
 st_run() {
-  "$st" --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
+  # From the temp dir: schemathesis keeps a cache in its working directory.
+  (cd "$work" && "$st" --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --max-examples "${ST_MAX_EXAMPLES:-20}" \
     --seed "${ST_SEED:-20261204}" \
@@ -128,7 +129,7 @@ st_run() {
     --workers 1 \
     --no-color \
     --generation-database none \
-    "$@"
+    "$@")
 }
 status=0
 st_run --exclude-path /api/v1/analysis/cleanup | tee "$work/run1.log" || status=$?
