@@ -2,14 +2,16 @@
 # Property-based API tests: schemathesis against the real server and its own OpenAPI document.
 #
 # Starts target/debug/rankmap (built by `cargo test`/`cargo build`) on a free loopback port with a
-# throw-away config whose analyzer is the stub script, then runs every documented operation with
-# an explicit list of checks, a fixed seed and bounded examples. Any failure fails the script.
+# throw-away config whose analyzer is the stub script, seeds jobs in every state, then runs every
+# documented operation with an explicit list of checks, a fixed seed and bounded examples. A
+# second server with auth on is run with a (non-admin) API key, so the 401/403 answers are
+# checked against the document too. Any failure fails the script.
 #
 # Usage: tests/schemathesis/run.sh            (needs .venv with tests/schemathesis/requirements.txt)
 # Env:   SCHEMATHESIS=<path>      the schemathesis executable (default .venv/bin/schemathesis)
 #        ST_MAX_EXAMPLES=<n>      test cases per operation and phase (default 20)
 #        ST_SEED=<n>              random seed (default 20261204)
-set -euo pipefail -o pipefail
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
 
@@ -20,23 +22,29 @@ bin="${CARGO_TARGET_DIR:-$root/target}/debug/rankmap"
 [ -x "$bin" ] || { echo "error: $bin missing" >&2; exit 1; }
 
 work="$(mktemp -d)"
-server=""
+pids=()
 cleanup() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-cat > "$work/rankmap.toml" <<TOML
+# start <name> <extra config>: a server with its own directories; sets $base.
+start() {
+  local name="$1" extra="$2" addr=""
+  mkdir -p "$work/$name"
+  cat > "$work/$name/rankmap.toml" <<TOML
 [server]
 bind = "127.0.0.1:0"
 shutdown_grace_secs = 1
 [storage]
-uploads_dir = "$work/uploads"
-results_dir = "$work/results"
+uploads_dir = "$work/$name/uploads"
+results_dir = "$work/$name/results"
 min_free_bytes = 0
 [runner]
 # The stub analyzer sleeps for the number of seconds on the upload's first line, then succeeds.
@@ -46,26 +54,50 @@ kill_grace_secs = 1
 concurrency = 1
 [log]
 level = "warn,rankmap=info"
+$extra
 TOML
+  "$bin" serve --config "$work/$name/rankmap.toml" 2>"$work/$name/server.log" &
+  pids+=("$!")
+  for _ in $(seq 1 100); do
+    addr="$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$work/$name/server.log" | head -n1)"
+    [ -n "$addr" ] && break
+    kill -0 "$!" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$addr" ]; then
+    echo "error: the $name server did not start" >&2
+    cat "$work/$name/server.log" >&2
+    exit 1
+  fi
+  base="http://$addr"
+}
 
-"$bin" serve --config "$work/rankmap.toml" 2>"$work/server.log" &
-server=$!
-addr=""
-for _ in $(seq 1 100); do
-  addr="$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$work/server.log" | head -n1)"
-  [ -n "$addr" ] && break
-  kill -0 "$server" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$addr" ]; then
-  echo "error: the server did not start" >&2
-  cat "$work/server.log" >&2
-  exit 1
-fi
-base="http://$addr"
+# st_run <name> <schemathesis args…>: one run against $base, its output kept in <name>.log.
+st_run() {
+  local name="$1"
+  shift
+  echo "== schemathesis ($name) against $base"
+  # From the temp dir: schemathesis keeps a cache in its working directory.
+  (cd "$work" && "$st" --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+    --max-examples "${ST_MAX_EXAMPLES:-20}" \
+    --seed "${ST_SEED:-20261204}" \
+    --request-timeout 10 \
+    --max-redirects 0 \
+    --workers 1 \
+    --no-color \
+    --generation-database none \
+    "$@") | tee "$work/$name.log"
+}
+
+# answers <metrics args…>: requests per route template and status, from the server's metrics.
+answers() {
+  curl -sS "$@" "$base/metrics" \
+    | sed -n 's/^rankmap_http_requests_total{route="\([^"]*\)",status="\([0-9]*\)"} \([0-9]*\)$/  \1 \2 \3/p' | sort
+}
+
+start open ""
 api="$base/api/v1/analysis"
-echo "schemathesis against $base"
-
 # Jobs in every state, so that the job routes answer with real bodies and not only 4xx:
 # completed (with a report), running, queued, and failed (cancelled).
 upload() { # <seconds> -> job id
@@ -78,7 +110,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -sS "$api/job/$completed" | grep -q '"status":"completed"' \
-  || { echo "error: the seed job did not complete" >&2; cat "$work/server.log" >&2; exit 1; }
+  || { echo "error: the seed job did not complete" >&2; cat "$work/open/server.log" >&2; exit 1; }
 running="$(upload 600)"
 queued="$(upload 600)"
 cancelled="$(upload 600)"
@@ -118,33 +150,32 @@ TOML
 
 # Two runs against the same server: every operation but the cleanup, then the cleanup (its
 # generated ages would otherwise remove the seeded jobs before the job routes are tested).
-st_run() {
-  # From the temp dir: schemathesis keeps a cache in its working directory.
-  (cd "$work" && "$st" --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-    --max-examples "${ST_MAX_EXAMPLES:-20}" \
-    --seed "${ST_SEED:-20261204}" \
-    --request-timeout 10 \
-    --max-redirects 0 \
-    --workers 1 \
-    --no-color \
-    --generation-database none \
-    "$@")
-}
 status=0
-st_run --exclude-path /api/v1/analysis/cleanup | tee "$work/run1.log" || status=$?
-st_run --include-path /api/v1/analysis/cleanup | tee "$work/run2.log" || status=$?
+st_run open --exclude-path /api/v1/analysis/cleanup || status=$?
+st_run open-cleanup --include-path /api/v1/analysis/cleanup || status=$?
+echo "== answers by route and status (open)"
+answers
+
+# Auth on, with an API key that is not an admin key: admin routes and /metrics answer 403.
+start auth '[auth]
+api_keys = ["st-api-key"]
+admin_keys = ["st-admin-key"]
+metrics_public = false'
+st_run auth -H "Authorization: Bearer st-api-key" || status=$?
+# And without a key: every /api/v1/analysis route answers 401.
+st_run auth-nokey --max-examples 5 || status=$?
+echo "== answers by route and status (auth)"
+answers -H "Authorization: Bearer st-admin-key"
+
 cases=0
-for n in $(sed -n 's/^ *\([0-9][0-9]*\) generated.*/\1/p' "$work/run1.log" "$work/run2.log"); do
+for n in $(sed -n 's/^ *\([0-9][0-9]*\) generated.*/\1/p' "$work"/*.log); do
   cases=$((cases + n))
 done
 echo "== schemathesis: $cases test cases generated in all"
-
-# What the run reached: answers per route template and status, from the server's own metrics.
-echo "== answers by route and status"
-curl -sS "$base/metrics" | sed -n 's/^rankmap_http_requests_total{route="\([^"]*\)",status="\([0-9]*\)"} \([0-9]*\)$/  \1 \2 \3/p' | sort
 if [ "$status" -ne 0 ]; then
-  echo "== server log (last 50 lines)" >&2
-  tail -n 50 "$work/server.log" >&2
+  for log in "$work"/*/server.log; do
+    echo "== $log (last 30 lines)" >&2
+    tail -n 30 "$log" >&2
+  done
 fi
 exit "$status"
