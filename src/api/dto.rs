@@ -16,6 +16,27 @@ use crate::results::Ingested;
 /// The pattern of a job id (contract §0), for the OpenAPI document.
 pub const JOB_ID_PATTERN: &str = "^job_[0-9]{13}_[0-9a-f]{16}$";
 
+/// The `status` of a processing body, for the OpenAPI document.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ProcessingStatus {
+    Processing,
+}
+
+/// The `status` of a completed body, for the OpenAPI document.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum CompletedStatus {
+    Completed,
+}
+
+/// The `status` of a failed body, for the OpenAPI document.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum FailedStatus {
+    Failed,
+}
+
 /// The 202 answer to an upload (seed).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +44,7 @@ pub struct Accepted<'a> {
     pub success: bool,
     #[schema(pattern = "^job_[0-9]{13}_[0-9a-f]{16}$")]
     pub job_id: &'a str,
-    /// Always `processing`.
+    #[schema(value_type = ProcessingStatus)]
     pub status: Status,
     /// `Analysis started. Use the jobId to check progress.`
     pub message: &'static str,
@@ -49,7 +70,7 @@ pub struct ProcessingBody<'a> {
     success: bool,
     #[schema(pattern = "^job_[0-9]{13}_[0-9a-f]{16}$")]
     job_id: &'a str,
-    /// Always `processing`.
+    #[schema(value_type = ProcessingStatus)]
     status: Status,
     /// 0–99, never goes down.
     #[schema(maximum = 99)]
@@ -82,7 +103,7 @@ pub struct FailedBody<'a> {
     success: bool,
     #[schema(pattern = "^job_[0-9]{13}_[0-9a-f]{16}$")]
     job_id: &'a str,
-    /// Always `failed`.
+    #[schema(value_type = FailedStatus)]
     status: Status,
     /// The progress reached before the failure.
     progress: u8,
@@ -171,7 +192,7 @@ pub struct CompletedBody<'a> {
     success: bool,
     #[schema(pattern = "^job_[0-9]{13}_[0-9a-f]{16}$")]
     job_id: &'a str,
-    /// Always `completed`.
+    #[schema(value_type = CompletedStatus)]
     status: Status,
     /// Always 100.
     progress: u8,

@@ -185,3 +185,75 @@ pub fn routes() -> Router<AppState> {
         .route(OPENAPI_PATH, get(openapi_json))
         .merge(ui)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dto::JOB_ID_PATTERN;
+    use crate::ops::listing::StatusFilter;
+    use crate::results::Table;
+
+    fn doc() -> serde_json::Value {
+        serde_json::to_value(document()).unwrap()
+    }
+
+    fn enum_values(doc: &serde_json::Value, name: &str) -> Vec<String> {
+        doc["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn enums_documented_by_name_are_the_names_the_server_parses() {
+        let doc = doc();
+        assert_eq!(
+            enum_values(&doc, "Table"),
+            Table::ALL.map(|t| t.name().to_owned())
+        );
+        let filters = enum_values(&doc, "StatusFilter");
+        assert_eq!(filters.len(), 5);
+        for value in filters {
+            assert!(value.parse::<StatusFilter>().is_ok(), "{value}");
+        }
+        let codes = enum_values(&doc, "ErrorCode");
+        assert!(codes.contains(&"route_not_found".to_owned()));
+        assert!(codes.contains(&"analysis_timeout".to_owned()));
+    }
+
+    /// Every `jobId` (parameter or property) carries the one job-id pattern, and a real id
+    /// matches it.
+    #[test]
+    fn every_job_id_has_the_job_id_pattern() {
+        fn walk(value: &serde_json::Value, found: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(schema) = map.get("jobId") {
+                        found.push(schema["pattern"].as_str().unwrap_or("").to_owned());
+                    }
+                    if map.get("name").and_then(|n| n.as_str()) == Some("jobId") {
+                        found.push(map["schema"]["pattern"].as_str().unwrap_or("").to_owned());
+                    }
+                    map.values().for_each(|v| walk(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, found)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(&doc(), &mut found);
+        assert!(found.len() >= 10, "{found:?}");
+        assert!(found.iter().all(|p| p == JOB_ID_PATTERN), "{found:?}");
+        let id = crate::jobs::id::JobId::generate(jiff::Timestamp::now()).unwrap();
+        let digits = |s: &str, hex: bool| {
+            s.chars()
+                .all(|c| c.is_ascii_digit() || (hex && matches!(c, 'a'..='f')))
+        };
+        let parts: Vec<&str> = id.as_str().split('_').collect();
+        assert_eq!(parts[0], "job");
+        assert!(parts[1].len() == 13 && digits(parts[1], false));
+        assert!(parts[2].len() == 16 && digits(parts[2], true));
+    }
+}
