@@ -102,6 +102,13 @@ impl Modify for Conventions {
                  redacted in logs.",
             ))),
         );
+        // `method(get, head)` gives both operations the handler's name; ids must be unique.
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(head) = item.head.as_mut() {
+                head.operation_id = head.operation_id.take().map(|id| format!("{id}_head"));
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
         let envelope = || {
             ContentBuilder::new()
                 .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(

@@ -265,8 +265,14 @@ async fn errors_security_headers_multipart_and_sse_are_described() {
     assert_eq!(schemes["accessToken"]["name"], "access_token");
 
     let mut statuses = BTreeSet::new();
+    let mut operation_ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                operation_ids.insert(id),
+                "{method} {path}: operationId not unique"
+            );
             let security = op["security"].to_string();
             if path.starts_with("/api/v1/analysis/") {
                 assert!(

@@ -2,7 +2,8 @@
 # Property-based API tests: schemathesis against the real server and its own OpenAPI document.
 #
 # Starts target/debug/rankmap (built by `cargo test`/`cargo build`) on a free loopback port with a
-# throw-away config whose analyzer is the stub script, seeds jobs in every state, then runs every
+# throw-away config whose analyzer is the stub script, validates its OpenAPI document with
+# openapi-spec-validator, seeds jobs in every state, then runs every
 # documented operation with an explicit list of checks, a fixed seed and bounded examples. A
 # second server with auth on is run with a (non-admin) API key, so the 401/403 answers are
 # checked against the document too. Any failure fails the script.
@@ -98,6 +99,10 @@ answers() {
 
 start open ""
 api="$base/api/v1/analysis"
+
+# The document itself must be a valid OpenAPI 3.1 document.
+curl -sS -o "$work/openapi.json" "$base/api/v1/openapi.json"
+"$(dirname "$st")/openapi-spec-validator" "$work/openapi.json"
 # Jobs in every state, so that the job routes answer with real bodies and not only 4xx:
 # completed (with a report), running, queued, and failed (cancelled).
 upload() { # <seconds> -> job id
