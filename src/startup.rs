@@ -82,11 +82,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
         let addr = listener.local_addr()?;
-        let state = AppState {
-            config,
-            jobs,
-            draining: CancellationToken::new(),
-        };
+        let state = AppState::new(config, jobs);
         Ok(Self {
             listener,
             addr,

@@ -7,13 +7,13 @@
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use jiff::Timestamp;
 
 use super::dto::status_body;
-use super::params::{if_none_match, job_id_path, not_held};
+use super::params::{IfNoneMatch, job_id_path, not_held};
 use crate::error::ApiError;
 use crate::jobs::model::{Job, Status};
 use crate::results::etag_of;
@@ -55,7 +55,7 @@ use crate::state::AppState;
 pub async fn job_status(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    if_none_match: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let id = job_id_path(path)?;
     let job = state.jobs.get(&id).await.map_err(ApiError::internal)?;
@@ -63,7 +63,7 @@ pub async fn job_status(
     let retry_after = (job.status == Status::Processing).then(|| state.jobs.retry_after_secs(&job));
     let (etag, body) = match &job.completion {
         Some(done) if job.status == Status::Completed => {
-            if if_none_match(&headers, &done.etag) {
+            if if_none_match.matches(&done.etag) {
                 return Ok(not_modified(&done.etag, None));
             }
             let body = state
@@ -75,7 +75,7 @@ pub async fn job_status(
         }
         _ => rendered(&job, &state),
     };
-    if if_none_match(&headers, &etag) {
+    if if_none_match.matches(&etag) {
         return Ok(not_modified(&etag, retry_after));
     }
     Ok(with_polling_headers(
