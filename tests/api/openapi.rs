@@ -108,9 +108,9 @@ fn methods_in(args: &str) -> Vec<String> {
     found
 }
 
-/// Every `(METHOD, path)` the router in `src/api/mod.rs` declares with `.route(…)`, with the
-/// prefix of the `.nest(prefix, router)` it is built into; plus the document and the UI, which
-/// `openapi::routes()` mounts.
+/// Every `(METHOD, path)` the router in `src/api/mod.rs` declares with `.route(…)` (with the
+/// prefix of the `.nest(prefix, router)` it is built into, if any), but socket.io; plus the
+/// document and the UI, which `openapi::routes()` mounts.
 fn served() -> BTreeSet<Operation> {
     let src = std::fs::read_to_string(repo_root().join("src/api/mod.rs")).unwrap();
     // `.nest("/prefix", name)` → (name, prefix)
@@ -138,6 +138,9 @@ fn served() -> BTreeSet<Operation> {
             .iter()
             .find(|(start, end, _)| (*start..*end).contains(&at))
             .map_or("", |(_, _, prefix)| prefix.as_str());
+        if path.starts_with("/socket.io") {
+            continue; // socket.io is deliberately not described by OpenAPI
+        }
         let methods = methods_in(args);
         assert!(!methods.is_empty(), "no method for route {path}");
         for method in methods {
