@@ -2,8 +2,10 @@
 //! contract §1.8.
 //!
 //! The document is derived from the `#[utoipa::path]` annotation on each handler and the
-//! `ToSchema` derives on the wire types, so a renamed field or a new status shows up here by
-//! construction; `tests/api/openapi.rs` checks that every route the router serves is documented.
+//! `ToSchema` derives on the wire types, so a renamed or added field shows up here by
+//! construction. `tests/api/openapi.rs` checks that every route the router serves is documented
+//! (and agrees with `docs/api.md`); `tests/schemathesis/run.sh` checks that real answers —
+//! statuses, headers, content types, bodies — match what the annotations say.
 //! The UI is embedded in the binary (`utoipa-swagger-ui` with `vendored`): nothing is fetched at
 //! build time or when a browser opens `/docs`.
 
@@ -68,7 +70,8 @@ pub const DOCS_PATH: &str = "/docs";
 )]
 pub struct ApiDoc;
 
-/// The security schemes of contract §1.9 and the responses any route can give.
+/// The security schemes of contract §1.9, the responses any route can give, and unique
+/// operation ids.
 struct Conventions;
 
 impl Modify for Conventions {
