@@ -20,6 +20,38 @@ use crate::results::etag_of;
 use crate::state::AppState;
 
 /// The job's status body.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/job/{jobId}",
+    tag = "analysis",
+    summary = "Job status",
+    description = "The processing, completed or failed body of a job, with polling aids: a strong \
+        `ETag` of the exact bytes, `Cache-Control: private, no-cache`, and `Retry-After` while \
+        processing. A matching `If-None-Match` answers 304.",
+    params(
+        ("jobId" = String, Path, description = "The job id, `job_<unix ms>_<16 hex digits>`.", pattern = "^job_[0-9]{13}_[0-9a-f]{16}$"),
+        ("If-None-Match" = Option<String>, Header, description = "ETags (a list, or `*`) the client holds."),
+    ),
+    responses(
+        (status = 200, description = "The status body.", body = super::dto::JobStatusBody,
+            headers(
+                ("ETag" = String, description = "Strong tag of the body bytes."),
+                ("Cache-Control" = String, description = "`private, no-cache`"),
+                ("Retry-After" = u64, description = "Seconds until the next poll is useful; only while processing."),
+            )),
+        (status = 304, description = "`If-None-Match` matched: no body.",
+            headers(
+                ("ETag" = String, description = "Strong tag of the body bytes."),
+                ("Cache-Control" = String, description = "`private, no-cache`"),
+                ("Retry-After" = u64, description = "Only while processing."),
+            )),
+        (status = 400, description = "`invalid_job_id`: the id does not match the job-id pattern.", body = crate::error::Envelope),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`job_not_found`: the id is well-formed but not held.", body = crate::error::Envelope),
+        (status = 410, description = "`job_expired`: not held, and its embedded time is older than `cleanup.max_age_secs`.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn job_status(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

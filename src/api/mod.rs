@@ -14,6 +14,7 @@ pub mod job_cancel;
 pub mod job_events;
 pub mod job_results;
 pub mod job_status;
+pub mod openapi;
 mod params;
 
 use axum::Router;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/analysis/stats", get(admin::get_stats))
         .route("/api/v1/analysis/jobs", get(admin::get_all_jobs))
         .route("/api/v1/analysis/cleanup", post(admin::cleanup))
+        .merge(openapi::routes())
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(edge::EdgeLayer::new(state.clone()));
