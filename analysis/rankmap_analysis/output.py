@@ -218,6 +218,151 @@ def keyword_row(result, is_gsc: bool) -> dict:
     }
 
 
+# --- The keywordMapping rows written as JSON text directly ----------------------------------
+#
+# ``keyword_json(result, is_gsc)`` is byte-for-byte ``_encode(keyword_row(result, is_gsc))``
+# (tests/test_output.py holds them together on tricky values): the same rounding, then the
+# encoder's own pieces (``encode_basestring`` for strings, ``float.__repr__`` / ``int.__repr__``
+# for numbers, ``true`` / ``false`` / ``null``), with the key names written once as literals.
+# It skips one dict per keyword and per competing URL, and the encoder's walk over them: the
+# keyword table is the largest part of a big result. Anything but None, str, int and float goes
+# through ``_encode``; a non-finite float that reaches it raises ``ValueError`` as the
+# encoder does.
+
+_encode_str = json.encoder.encode_basestring
+_float_repr = float.__repr__
+_int_repr = int.__repr__
+
+
+def _j_float(value: float) -> str:
+    if value - value == 0:
+        return _float_repr(value)
+    raise ValueError("Out of range float values are not JSON compliant: " + repr(value))
+
+
+def _j(value) -> str:
+    """Any value, as the encoder writes it."""
+    if value is None:
+        return "null"
+    cls = value.__class__
+    if cls is str:
+        return _encode_str(value)
+    if cls is float:
+        return _j_float(value)
+    if cls is int:
+        return _int_repr(value)
+    return _encode(value)
+
+
+def _j_position(value) -> str:
+    """``_encode(position(value))``."""
+    if value is None or value - value != 0:
+        return "null"
+    return _float_repr(round(float(value), 2))
+
+
+def _j_ctr(value) -> str:
+    """``_encode(ctr(value))``."""
+    if value is None or value - value != 0:
+        return "null"
+    return _float_repr(round(float(value), 4))
+
+
+def _j_count(value) -> str:
+    """``_encode(count(value))``."""
+    if value is None:
+        return "null"
+    cls = value.__class__
+    if cls is int:
+        return _int_repr(value)
+    if cls is float:
+        if value - value != 0:
+            return "null"
+        if value.is_integer():
+            return _int_repr(int(value))
+        return _float_repr(round(value, 2))
+    return _j(count(value))
+
+
+def _j_number(value) -> str:
+    """``_encode(number(value))``."""
+    if value is None:
+        return "null"
+    if value.__class__ is float:
+        if value - value != 0:
+            return "null"
+        rounded = round(value, 2)
+        return _int_repr(int(rounded)) if rounded.is_integer() else _float_repr(rounded)
+    return _j(number(value))
+
+
+def _j_list(value) -> str:
+    """``_encode(list(value))``."""
+    return _encode(list(value)) if value else "[]"
+
+
+def _j_share(part, total) -> str:
+    """``_encode(round(part / total, 4) if total and part is not None else None)``."""
+    if total and part is not None:
+        return _j(round(part / total, 4))
+    return "null"
+
+
+_ENCODED_DICTS: dict[int, tuple[dict, str]] = {}
+
+
+def _j_shared_dict(value) -> str:
+    """A dict shared by many rows and never mutated (e.g. the not-cannibalised object)."""
+    if value is None:
+        return "null"
+    found = _ENCODED_DICTS.get(id(value))
+    if found is not None and found[0] is value and found[2] == value:
+        return found[1]
+    return _encode(value)
+
+
+def remember_shared_dict(value: dict) -> None:
+    """Encode ``value`` once; ``_j_shared_dict`` reuses the text while the dict is unchanged."""
+    _ENCODED_DICTS[id(value)] = (value, _encode(value), dict(value))
+
+
+def keyword_json(result, is_gsc: bool) -> str:
+    """``_encode(keyword_row(result, is_gsc))``, written directly (see above)."""
+    best = result.best
+    total_clicks = result.clicks if is_gsc else None
+    total_impressions = result.impressions if is_gsc else None
+    competing = []
+    for row in result.rows:
+        if row.url_norm is None:
+            continue
+        clicks, impressions = row.clicks, row.impressions
+        competing.append(
+            f'{{"url":{_j(row.url)},"position":{_j_position(row.position)},'
+            f'"clicks":{_j_count(clicks)},"impressions":{_j_count(impressions)},'
+            f'"clickShare":{_j_share(clicks, total_clicks)},'
+            f'"impressionShare":{_j_share(impressions, total_impressions)},'
+            f'"isBest":{"true" if row is best else "false"}}}')
+        if len(competing) == 10:
+            break
+    opportunity = result.opportunity
+    return (
+        f'{{"keyword":{_j(result.keyword)},'
+        f'"bestUrl":{_j(best.url) if best.url_norm is not None else "null"},'
+        f'"position":{_j_position(best.position)},'
+        f'"previousPosition":{_j_position(best.previous_position)},'
+        f'"clicks":{_j_count(result.clicks)},"impressions":{_j_count(result.impressions)},'
+        f'"ctr":{_j_ctr(result.ctr)},"searchVolume":{_j_count(result.search_volume)},'
+        f'"traffic":{_j_number(best.traffic)},'
+        f'"keywordDifficulty":{_j_number(result.keyword_difficulty)},'
+        f'"cpc":{_j_number(result.cpc)},"intent":{_j_list(result.intent)},'
+        f'"serpFeatures":{_j_list(result.serp_features)},"urlCount":{_j(result.url_count)},'
+        f'"competingUrls":[{",".join(competing)}],'
+        f'"cannibalization":{_j_shared_dict(result.cannibalization)},'
+        f'"opportunity":{_encode(opportunity.to_json()) if opportunity is not None else "null"},'
+        f'"expectedCtr":{_j_ctr(result.expected_ctr)},'
+        f'"priorityScore":{_j(result.priority)}}}')
+
+
 _BATCH_ROWS = 256
 
 
@@ -226,7 +371,8 @@ def write_result(path: str, data_source: str, summary: dict, onpage_rows, keywor
     """Write ``{"dataSource", "summary", "onpageResults", "keywordMapping", "checks"}``.
 
     ``onpage_rows`` and ``keyword_rows`` are iterables of dicts, consumed once and encoded one
-    at a time; at most ``_BATCH_ROWS`` encoded rows are held before they are written, so memory
+    at a time (a ``str`` row is taken as the row's JSON text, already encoded: a row is always
+    an object, never a bare string); at most ``_BATCH_ROWS`` encoded rows are held before they are written, so memory
     stays bounded whatever the table size. The file is UTF-8 with a trailing newline.
     """
     encode = _encode
@@ -243,7 +389,7 @@ def write_result(path: str, data_source: str, summary: dict, onpage_rows, keywor
             separator = "\n"
             for row in rows:
                 batch.append(separator)
-                batch.append(encode(row))
+                batch.append(row if row.__class__ is str else encode(row))
                 separator = ",\n"
                 if len(batch) >= 2 * _BATCH_ROWS:
                     write("".join(batch))

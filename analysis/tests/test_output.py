@@ -6,8 +6,10 @@ import json
 import os
 import tempfile
 import unittest
+from types import SimpleNamespace
 
-from rankmap_analysis import output
+from rankmap_analysis import mapping, output
+from rankmap_analysis.mapping import NOT_CANNIBALIZED
 
 
 class ValueConventions(unittest.TestCase):
@@ -61,6 +63,126 @@ class Writer(unittest.TestCase):
     def test_a_nan_that_slips_through_is_refused_not_written(self):
         with self.assertRaises(ValueError):
             self.write(iter([{"v": float("nan")}]), iter([]))
+
+
+TRICKY_TEXTS = ['plain', 'say "hi"', "back\\slash \\u0041", "".join(map(chr, range(32))), "\x7f",
+                "tab\tnew\nline\r", "é ü ß", "日本語", "emoji 😀", "\u2028\u2029", "</script>",
+                "\ufeffbom", "a/b", ""]
+TRICKY_NUMBERS = [None, 0, 7, -3, 10**20, 0.0, -0.0, 3.0, 2.345, 2.355, 0.12345678, 1e-7, 1e20,
+                  1e22, 123456789.125, float("nan"), float("inf"), float("-inf"), True, False]
+
+
+def _row(url, url_norm="n", **values):
+    row = SimpleNamespace(url=url, url_norm=url_norm, clicks=None, impressions=None,
+                          position=None, previous_position=None, traffic=None)
+    row.__dict__.update(values)
+    return row
+
+
+def _result(rows, best=None, **values):
+    best = rows[0] if best is None else best
+    result = SimpleNamespace(
+        keyword="k", rows=rows, best=best, clicks=None, impressions=None, ctr=None,
+        search_volume=None, keyword_difficulty=None, cpc=None, intent=[], serp_features=[],
+        url_count=len(rows), cannibalization=NOT_CANNIBALIZED, opportunity=None,
+        expected_ctr=None, priority=0.0)
+    result.__dict__.update(values)
+    return result
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class KeywordJson(unittest.TestCase):
+    """``keyword_json`` writes exactly the bytes ``json.dumps`` gives for ``keyword_row``."""
+
+    def assertSameJson(self, result, is_gsc=True):
+        try:
+            expected = _dumps(output.keyword_row(result, is_gsc))
+        except ValueError:  # a NaN share or count: both refuse it
+            with self.assertRaises(ValueError):
+                output.keyword_json(result, is_gsc)
+            return
+        self.assertEqual(output.keyword_json(result, is_gsc), expected)
+        self.assertEqual(output._encode(output.keyword_row(result, is_gsc)), expected)
+
+    def test_tricky_strings(self):
+        for text in TRICKY_TEXTS:
+            with self.subTest(text=text):
+                rows = [_row(text, clicks=1, impressions=2), _row(None, url_norm=None)]
+                self.assertSameJson(_result(rows, keyword=text, intent=[text, "b"],
+                                            serp_features=[text]))
+
+    def test_tricky_numbers_in_every_numeric_field(self):
+        fields = ("clicks", "impressions", "ctr", "search_volume", "keyword_difficulty", "cpc",
+                  "expected_ctr", "url_count")
+        row_fields = ("clicks", "impressions", "position", "previous_position", "traffic")
+        for value in TRICKY_NUMBERS:
+            for name in fields:
+                with self.subTest(field=name, value=value):
+                    self.assertSameJson(_result([_row("u", clicks=5, impressions=9)],
+                                                **{name: value}))
+            for name in row_fields:
+                with self.subTest(row_field=name, value=value):
+                    values = {"clicks": 3, "impressions": 4, name: value}
+                    rows = [_row("u", **values),
+                            _row("v", clicks=1, impressions=2)]
+                    result = _result(rows, clicks=4, impressions=6)
+                    for is_gsc in (True, False):
+                        self.assertSameJson(result, is_gsc)
+
+    def test_shares_competing_cap_cannibalisation_and_opportunity(self):
+        rows = [_row(f"https://ex.com/{n}", clicks=n, impressions=n * 10 + 1.5, position=n / 3)
+                for n in range(14)]
+        rows.insert(3, _row(None, url_norm=None))
+        opportunity = SimpleNamespace(to_json=lambda: {"type": "quick_win", "x": 0.25})
+        cannibalised = {"isCannibalized": True, "severity": "high", "reason": "r é",
+                        "recommendation": "do \"this\""}
+        for clicks, impressions in ((0, 0), (91, 140.5), (None, None), (3.0, 7)):
+            for cannibalization in (NOT_CANNIBALIZED, cannibalised, None):
+                with self.subTest(clicks=clicks, cannibalization=cannibalization):
+                    result = _result(rows, best=rows[2], clicks=clicks, impressions=impressions,
+                                     cannibalization=cannibalization,
+                                     opportunity=opportunity, priority=12.345)
+                    self.assertSameJson(result)
+        self.assertEqual(output.keyword_json(_result(rows), True).count('"isBest"'), 10)
+
+    def test_a_changed_shared_dict_is_encoded_afresh(self):
+        shared = {"isCannibalized": False, "severity": None}
+        output.remember_shared_dict(shared)
+        self.assertSameJson(_result([_row("u")], cannibalization=shared))
+        shared["severity"] = "low"
+        self.assertSameJson(_result([_row("u")], cannibalization=shared))
+
+    def test_a_nan_priority_is_refused_as_by_the_encoder(self):
+        result = _result([_row("u")], priority=float("nan"))
+        with self.assertRaises(ValueError):
+            _dumps(output.keyword_row(result, True))
+        with self.assertRaises(ValueError):
+            output.keyword_json(result, True)
+
+    def test_the_pipeline_rows_equal_the_dict_rows(self):
+        from tests.test_pipeline import gsc_dataset
+        dataset = gsc_dataset()
+        results = mapping.build(dataset)
+        for result in results:
+            result.priority = 1.5
+        self.assertTrue(results)
+        for result in results:
+            self.assertSameJson(result)
+
+    def test_str_rows_are_written_as_they_are(self):
+        handle, path = tempfile.mkstemp()
+        os.close(handle)
+        try:
+            output.write_result(path, "gsc_query_page", {}, iter([]),
+                                iter(['{"keyword":"a"}', {"keyword": "b"}]), [])
+            with open(path, encoding="utf-8") as fh:
+                result = json.load(fh)
+        finally:
+            os.unlink(path)
+        self.assertEqual(result["keywordMapping"], [{"keyword": "a"}, {"keyword": "b"}])
 
 
 if __name__ == "__main__":
