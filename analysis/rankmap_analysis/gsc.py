@@ -9,6 +9,8 @@ cells are parsed inline with memoised keyword and URL normalisation.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from .cells import Cells
 from .keywords import DateSpan, page_for, pages_from_keywords, set_date_range
 from .model import Dataset, KwRow
@@ -86,37 +88,68 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
     url_norms: dict[str, str] = {}  # raw cell -> normalised URL ("" = empty)
     dates = DateSpan()
     date_raw = dates.raw
+    date_add = date_raw.add
     acc: dict = {}
+    # The raw key cells of a row (a tuple for query + page) -> its _Acc: one lookup per row
+    # once a (query, page) pair has been seen; rows that are skipped never enter it.
+    raw_key_of = itemgetter(*[c for c in (kw_col, url_col) if c is not None])
+    by_raw: dict = {}
+    by_raw_get = by_raw.get
+    parse = parse_number
     kn = un = None
     for row in records:
-        if use_kw:
-            raw = row[kw_col]
-            kn = norms.get(raw)
-            if kn is None:
-                kn = norms[raw] = keyword_norm(raw)
-            if not kn:
-                counters.skip("empty_keyword")
-                continue
-        if use_url:
-            raw = row[url_col]
-            un = url_norms.get(raw)
-            if un is None:
-                stripped = raw.strip()
-                un = url_norms[raw] = url_of(stripped)[0] if stripped else ""
-            if not un:
-                counters.skip("missing_url")
-                continue
-        key = (kn, un)
-        a = acc.get(key)
+        raw_key = raw_key_of(row)
+        a = by_raw_get(raw_key)
         if a is None:
-            a = acc[key] = _Acc(row[kw_col].strip() if use_kw else None,
-                                row[url_col].strip() if use_url else None, len(acc))
+            if use_kw:
+                raw = row[kw_col]
+                kn = norms.get(raw)
+                if kn is None:
+                    kn = norms[raw] = keyword_norm(raw)
+                if not kn:
+                    counters.skip("empty_keyword")
+                    continue
+            if use_url:
+                raw = row[url_col]
+                un = url_norms.get(raw)
+                if un is None:
+                    stripped = raw.strip()
+                    un = url_norms[raw] = url_of(stripped)[0] if stripped else ""
+                if not un:
+                    counters.skip("missing_url")
+                    continue
+            key = (kn, un)
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = _Acc(row[kw_col].strip() if use_kw else None,
+                                    row[url_col].strip() if use_url else None, len(acc))
+            by_raw[raw_key] = a
         a.rows += 1
-        impressions = _number(row[impr_col], impr_comma)
-        a.clicks += _number(row[clicks_col], clicks_comma)
+        # Metric cells, as `_number` / `_position` (inlined: this loop runs once per row).
+        raw = row[impr_col]
+        try:
+            impressions = float(raw)
+            if impressions - impressions:
+                impressions = 0.0
+        except ValueError:
+            impressions = parse(raw, impr_comma) or 0.0
+        raw = row[clicks_col]
+        try:
+            clicks = float(raw)
+            if clicks - clicks:
+                clicks = 0.0
+        except ValueError:
+            clicks = parse(raw, clicks_comma) or 0.0
+        a.clicks += clicks
         a.impressions += impressions
         if pos_col is not None:
-            pos = _position(row[pos_col], pos_comma)
+            raw = row[pos_col]
+            try:
+                pos = float(raw)
+                if pos - pos:
+                    pos = None
+            except ValueError:
+                pos = parse(raw, pos_comma)
             if pos is not None:
                 if has_sum_position:
                     if impressions > 0:
@@ -134,29 +167,48 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
             a.prev_pos = cells.number(row, "previousPosition")
             a.prev_ctr = cells.ctr(row, "previousCtr")
         if date_col is not None:
-            date_raw.add(row[date_col])
+            date_add(row[date_col])
             if len(date_raw) > 10_000:
                 dates.fold()
     set_date_range(ds, *dates.span())
-    del norms, url_norms
+    del norms, url_norms, by_raw
     _emit(ds, cells, acc, mode)
 
 
 def _emit(ds: Dataset, cells: Cells, acc: dict, mode: str) -> None:
     """Turn the running sums into Pages (`pages`) or KwRows (+ their pages)."""
-    for (kn, un), a in acc.items():
-        if mode == "pages":
+    if mode == "pages":
+        for (kn, un), a in acc.items():
             page = page_for(ds, cells, a.url, un)
             page.clicks, page.impressions = as_count(a.clicks), as_count(a.impressions)
             page.ctr, page.position = a.ctr_value(cells), a.position()
             page.previous_clicks, page.previous_impressions = a.prev_clicks, a.prev_impressions
             page.previous_position, page.previous_ctr = a.prev_pos, a.prev_ctr
-            continue
-        kw = KwRow(a.keyword, kn, a.url, un, cells.url(a.url)[1] if a.url else None, a.order)
-        kw.clicks, kw.impressions = as_count(a.clicks), as_count(a.impressions)
-        kw.ctr, kw.position = a.ctr_value(cells), a.position()
-        kw.previous_clicks, kw.previous_impressions = a.prev_clicks, a.prev_impressions
-        kw.previous_position, kw.previous_ctr = a.prev_pos, a.prev_ctr
-        ds.kw_rows.append(kw)
+        return
+    url_of = cells.url
+    append = ds.kw_rows.append
+    compare = ds.is_compare
+    for (kn, un), a in acc.items():
+        url = a.url
+        kw = KwRow(a.keyword, kn, url, un, url_of(url)[1] if url else None, a.order)
+        clicks, impressions = a.clicks, a.impressions
+        # as_count, inlined: the sums are floats.
+        kw.clicks = int(clicks) if clicks.is_integer() else clicks
+        kw.impressions = int(impressions) if impressions.is_integer() else impressions
+        # a.ctr_value(cells): the exported CTR of a single row is only read when it is used.
+        if a.rows != 1 and impressions > 0:
+            kw.ctr = clicks / impressions
+        else:
+            kw.ctr = a.ctr_value(cells)
+        # a.position(), inlined.
+        if impressions > 0 and a.weighted > 0:
+            kw.position = a.weighted / impressions
+        elif a.pos_n:
+            kw.position = a.pos_sum / a.pos_n
+        if compare:  # otherwise every previous-period value is None, as KwRow starts
+            kw.previous_clicks, kw.previous_impressions = a.prev_clicks, a.prev_impressions
+            kw.previous_position, kw.previous_ctr = a.prev_pos, a.prev_ctr
+        append(kw)
     if mode == "query_page":
         pages_from_keywords(ds, cells, gsc=True)
+
