@@ -329,38 +329,68 @@ def remember_shared_dict(value: dict) -> None:
 def keyword_json(result, is_gsc: bool) -> str:
     """``_encode(keyword_row(result, is_gsc))``, written directly (see above)."""
     best = result.best
-    total_clicks = result.clicks if is_gsc else None
-    total_impressions = result.impressions if is_gsc else None
+    clicks, impressions = result.clicks, result.impressions
+    total_clicks = clicks if is_gsc else None
+    total_impressions = impressions if is_gsc else None
+    value = best.position
+    position = ("null" if value is None or value - value != 0
+                else _float_repr(round(value if value.__class__ is float else float(value), 2)))
+    best_url = _j(best.url) if best.url_norm is not None else "null"
+    clicks_json = _int_repr(clicks) if clicks.__class__ is int else _j_count(clicks)
+    impressions_json = (_int_repr(impressions) if impressions.__class__ is int
+                        else _j_count(impressions))
     competing = []
     for row in result.rows:
         if row.url_norm is None:
             continue
-        clicks, impressions = row.clicks, row.impressions
+        row_clicks, row_impressions = row.clicks, row.impressions
+        # The best row's URL and position are the keyword's; a single row's counts are the
+        # keyword's totals (the same objects), and an int divided by itself is exactly 1.0.
+        if row is best:
+            head = f'{{"url":{best_url},"position":{position},'
+        else:
+            head = f'{{"url":{_j(row.url)},"position":{_j_position(row.position)},'
+        if row_clicks is total_clicks and row_clicks.__class__ is int:
+            row_clicks_json, click_share = clicks_json, "1.0" if row_clicks else "null"
+        else:
+            row_clicks_json = _j_count(row_clicks)
+            click_share = _j_share(row_clicks, total_clicks)
+        if row_impressions is total_impressions and row_impressions.__class__ is int:
+            row_impressions_json = impressions_json
+            impression_share = "1.0" if row_impressions else "null"
+        else:
+            row_impressions_json = _j_count(row_impressions)
+            impression_share = _j_share(row_impressions, total_impressions)
         competing.append(
-            f'{{"url":{_j(row.url)},"position":{_j_position(row.position)},'
-            f'"clicks":{_j_count(clicks)},"impressions":{_j_count(impressions)},'
-            f'"clickShare":{_j_share(clicks, total_clicks)},'
-            f'"impressionShare":{_j_share(impressions, total_impressions)},'
+            f'{head}"clicks":{row_clicks_json},"impressions":{row_impressions_json},'
+            f'"clickShare":{click_share},"impressionShare":{impression_share},'
             f'"isBest":{"true" if row is best else "false"}}}')
         if len(competing) == 10:
             break
     opportunity = result.opportunity
+    # Search Console rows have no tool metrics: their None values are written without a call.
+    previous = best.previous_position
+    volume, traffic = result.search_volume, best.traffic
+    difficulty, cpc = result.keyword_difficulty, result.cpc
+    intent, features = result.intent, result.serp_features
+    url_count, priority = result.url_count, result.priority
     return (
-        f'{{"keyword":{_j(result.keyword)},'
-        f'"bestUrl":{_j(best.url) if best.url_norm is not None else "null"},'
-        f'"position":{_j_position(best.position)},'
-        f'"previousPosition":{_j_position(best.previous_position)},'
-        f'"clicks":{_j_count(result.clicks)},"impressions":{_j_count(result.impressions)},'
-        f'"ctr":{_j_ctr(result.ctr)},"searchVolume":{_j_count(result.search_volume)},'
-        f'"traffic":{_j_number(best.traffic)},'
-        f'"keywordDifficulty":{_j_number(result.keyword_difficulty)},'
-        f'"cpc":{_j_number(result.cpc)},"intent":{_j_list(result.intent)},'
-        f'"serpFeatures":{_j_list(result.serp_features)},"urlCount":{_j(result.url_count)},'
+        f'{{"keyword":{_j(result.keyword)},"bestUrl":{best_url},"position":{position},'
+        f'"previousPosition":{"null" if previous is None else _j_position(previous)},'
+        f'"clicks":{clicks_json},"impressions":{impressions_json},'
+        f'"ctr":{_j_ctr(result.ctr)},'
+        f'"searchVolume":{"null" if volume is None else _j_count(volume)},'
+        f'"traffic":{"null" if traffic is None else _j_number(traffic)},'
+        f'"keywordDifficulty":{"null" if difficulty is None else _j_number(difficulty)},'
+        f'"cpc":{"null" if cpc is None else _j_number(cpc)},'
+        f'"intent":{_j_list(intent) if intent else "[]"},'
+        f'"serpFeatures":{_j_list(features) if features else "[]"},'
+        f'"urlCount":{_int_repr(url_count) if url_count.__class__ is int else _j(url_count)},'
         f'"competingUrls":[{",".join(competing)}],'
         f'"cannibalization":{_j_shared_dict(result.cannibalization)},'
         f'"opportunity":{_encode(opportunity.to_json()) if opportunity is not None else "null"},'
         f'"expectedCtr":{_j_ctr(result.expected_ctr)},'
-        f'"priorityScore":{_j(result.priority)}}}')
+        f'"priorityScore":{_j(priority)}}}')
 
 
 _BATCH_ROWS = 256
