@@ -251,6 +251,10 @@ def _j(value) -> str:
         return _j_float(value)
     if cls is int:
         return _int_repr(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
     return _encode(value)
 
 
@@ -284,16 +288,83 @@ def _j_count(value) -> str:
     return _j(count(value))
 
 
-def _j_number(value) -> str:
-    """``_encode(number(value))``."""
+def _j_number(value, digits: int = 2) -> str:
+    """``_encode(number(value, digits))``."""
     if value is None:
         return "null"
     if value.__class__ is float:
         if value - value != 0:
             return "null"
-        rounded = round(value, 2)
+        rounded = round(value, digits)
         return _int_repr(int(rounded)) if rounded.is_integer() else _float_repr(rounded)
-    return _j(number(value))
+    return _j(number(value, digits))
+
+
+def _j_text(value) -> str:
+    """``_encode(_text(value))``."""
+    if value is None:
+        return "null"
+    if value.__class__ is not str:
+        value = str(value)
+    return _encode_str(value) if value.strip() else "null"
+
+
+def _j_length(length, text) -> str:
+    """``_encode(_length(length, text))``."""
+    if length is not None:
+        return _j_count(length)
+    if text is not None:
+        return _int_repr(len(text.strip()))
+    return "null"
+
+
+def onpage_json(result, drop_info: bool) -> str:
+    """``_encode(onpage_row(result, drop_info))``, written directly like ``keyword_json``."""
+    page = result.page
+    issues = result.issues
+    if drop_info:
+        issues = [issue for issue in issues if issue.severity != "info"]
+    robots = [text.strip() for text in (page.meta_robots, page.x_robots_tag)
+              if text and text.strip()]
+    inlinks = page.unique_inlinks if page.unique_inlinks is not None else page.inlinks
+    align = result.alignment
+    target = result.target
+    title, description, h1 = page.title, page.meta_description, page.h1
+    if align is not None:
+        alignment = (f'"keywordInTitle":{_j(align.title)},"keywordInH1":{_j(align.h1)},'
+                     f'"keywordInUrl":{_j(align.url)},'
+                     f'"keywordInMetaDescription":{_j(align.meta_description)},')
+    else:
+        alignment = ('"keywordInTitle":null,"keywordInH1":null,"keywordInUrl":null,'
+                     '"keywordInMetaDescription":null,')
+    return (
+        f'{{"url":{_j(page.url)},"contentType":{_j_text(page.content_type)},'
+        f'"statusCode":{_j_count(page.status_code)},"status":{_j_text(page.status)},'
+        f'"indexability":{_j_text(page.indexability)},'
+        f'"indexabilityStatus":{_j_text(page.indexability_status)},'
+        f'"title":{_j_text(title)},"titleLength":{_j_length(page.title_length, title)},'
+        f'"titlePixelWidth":{_j_count(page.title_pixel_width)},'
+        f'"metaDescription":{_j_text(description)},'
+        f'"metaDescriptionLength":{_j_length(page.meta_description_length, description)},'
+        f'"metaDescriptionPixelWidth":{_j_count(page.meta_description_pixel_width)},'
+        f'"h1":{_j_text(h1)},"h1Length":{_j_length(page.h1_length, h1)},'
+        f'"h1Count":{_j_count(page.h1_count)},"h2":{_j_text(page.h2)},'
+        f'"canonical":{_j_text(page.canonical)},'
+        f'"metaRobots":{_encode_str("; ".join(robots)) if robots else "null"},'
+        f'"wordCount":{_j_count(page.word_count)},"crawlDepth":{_j_count(page.crawl_depth)},'
+        f'"inlinks":{_j_count(inlinks)},'
+        f'"responseTime":{_j_number(page.response_time, 3)},'
+        f'"urlLength":{_int_repr(len(page.url))},'
+        f'"clicks":{_j_count(page.clicks)},"impressions":{_j_count(page.impressions)},'
+        f'"ctr":{_j_ctr(page.ctr)},"position":{_j_position(page.position)},'
+        f'"keywordsCount":{_j_count(page.keywords_count)},'
+        f'"traffic":{_j_number(page.traffic)},'
+        f'"targetKeyword":{_j(target.keyword) if target is not None else "null"},'
+        f'{alignment}'
+        f'"issues":[{",".join([_encode(issue_json(issue)) for issue in issues])}],'
+        f'"issueCount":{_int_repr(len(issues))},'
+        f'"highestSeverity":{_j(issues[0].severity) if issues else "null"},'
+        f'"priorityScore":{_j(result.priority)}}}')
 
 
 def _j_list(value) -> str:

@@ -18,7 +18,7 @@ from .checks import rules
 from .checks.catalogue import CHECKS, THRESHOLDS
 from .checks.scope import GSC_SOURCES, Scope, is_indexable
 from .ctr_curve import default_curve, site_curve
-from .output import keyword_json, onpage_row, remember_shared_dict, write_result
+from .output import keyword_json, onpage_json, remember_shared_dict, write_result
 from .priority import (issue_sort_key, keep_keyword_recommended, keep_page_recommended,
                        keyword_priority, keyword_sort_key, page_penalty, page_priority,
                        page_sort_key)
@@ -178,7 +178,7 @@ def _run(dataset, filter_option: str, output_path: str, progress) -> None:
     remember_shared_dict(mapping.NOT_CANNIBALIZED)
     write_result(
         output_path, data_source, summary,
-        (onpage_row(result, drop_info) for result in kept_pages),
+        (onpage_json(result, drop_info) for result in kept_pages),
         (keyword_json(result, is_gsc) for result in kept_keywords),
         checks)
 

@@ -172,6 +172,34 @@ class KeywordJson(unittest.TestCase):
         for result in results:
             self.assertSameJson(result)
 
+    def test_every_row_of_the_pipeline_tests_equals_json_dumps(self):
+        from unittest import mock
+
+        from rankmap_analysis import pipeline
+        from tests import test_pipeline
+        from tests.test_pipeline_builders import run_result
+        seen = {"keyword": 0, "onpage": 0}
+        keyword_json, onpage_json = pipeline.keyword_json, pipeline.onpage_json
+
+        def checked_keyword(result, is_gsc):
+            seen["keyword"] += 1
+            text = keyword_json(result, is_gsc)
+            self.assertEqual(text, _dumps(output.keyword_row(result, is_gsc)))
+            return text
+
+        def checked_onpage(result, drop_info):
+            seen["onpage"] += 1
+            text = onpage_json(result, drop_info)
+            self.assertEqual(text, _dumps(output.onpage_row(result, drop_info)))
+            return text
+        with mock.patch.object(pipeline, "keyword_json", checked_keyword), \
+                mock.patch.object(pipeline, "onpage_json", checked_onpage):
+            for data in (test_pipeline.crawl, test_pipeline.gsc_dataset):
+                for filter_option in ("all", "recommended"):
+                    run_result(data(), filter_option)
+        self.assertGreater(seen["keyword"], 5)
+        self.assertGreater(seen["onpage"], 5)
+
     def test_str_rows_are_written_as_they_are(self):
         handle, path = tempfile.mkstemp()
         os.close(handle)
@@ -183,6 +211,69 @@ class KeywordJson(unittest.TestCase):
         finally:
             os.unlink(path)
         self.assertEqual(result["keywordMapping"], [{"keyword": "a"}, {"keyword": "b"}])
+
+
+def _page_result(**values):
+    page = SimpleNamespace(
+        url="https://ex.com/p", content_type=None, status_code=None, status=None,
+        indexability=None, indexability_status=None, title=None, title_length=None,
+        title_pixel_width=None, meta_description=None, meta_description_length=None,
+        meta_description_pixel_width=None, h1=None, h1_length=None, h1_count=None, h2=None,
+        canonical=None, meta_robots=None, x_robots_tag=None, word_count=None,
+        crawl_depth=None, inlinks=None, unique_inlinks=None, response_time=None, clicks=None,
+        impressions=None, ctr=None, position=None, keywords_count=None, traffic=None)
+    page.__dict__.update(values)
+    return SimpleNamespace(page=page, issues=[], alignment=None, target=None, priority=0.0)
+
+
+class OnpageJson(unittest.TestCase):
+    """``onpage_json`` writes exactly the bytes ``json.dumps`` gives for ``onpage_row``."""
+
+    def assertSameJson(self, result):
+        for drop_info in (False, True):
+            try:
+                expected = _dumps(output.onpage_row(result, drop_info))
+            except (ValueError, AttributeError) as exc:  # NaN; a number where text belongs
+                with self.assertRaises(type(exc)):
+                    output.onpage_json(result, drop_info)
+                continue
+            self.assertEqual(output.onpage_json(result, drop_info), expected)
+
+    def test_tricky_texts_in_every_text_field(self):
+        fields = ("url", "content_type", "status", "indexability", "indexability_status",
+                  "title", "meta_description", "h1", "h2", "canonical", "meta_robots",
+                  "x_robots_tag")
+        for text in TRICKY_TEXTS + ["  ", " padded ", 404]:
+            for name in fields:
+                if name == "url" and not isinstance(text, str):
+                    continue
+                with self.subTest(field=name, text=text):
+                    self.assertSameJson(_page_result(**{name: text}))
+
+    def test_tricky_numbers_in_every_numeric_field(self):
+        fields = ("status_code", "title_length", "title_pixel_width", "meta_description_length",
+                  "meta_description_pixel_width", "h1_length", "h1_count", "word_count",
+                  "crawl_depth", "inlinks", "unique_inlinks", "response_time", "clicks",
+                  "impressions", "ctr", "position", "keywords_count", "traffic")
+        for value in TRICKY_NUMBERS + [0.1235, 1.0005]:
+            for name in fields:
+                with self.subTest(field=name, value=value):
+                    self.assertSameJson(_page_result(**{name: value}))
+            with self.subTest(priority=value):
+                result = _page_result()
+                result.priority = value
+                self.assertSameJson(result)
+
+    def test_alignment_target_and_issues(self):
+        from rankmap_analysis.checks.rules import Issue
+        result = _page_result(title="Blue shoes", h1=" x ")
+        result.alignment = SimpleNamespace(title=True, h1="partial", url=False,
+                                           meta_description=None)
+        result.target = SimpleNamespace(keyword='blue "shoes"')
+        result.issues = [Issue("title_too_long_chars", "too long é", 71.123456, threshold=60.0),
+                         Issue("title_missing", "an info one", None, severity="info"),
+                         Issue("keyword_missing_in_url", "missing", "blue")]
+        self.assertSameJson(result)
 
 
 if __name__ == "__main__":
