@@ -12,7 +12,7 @@ from __future__ import annotations
 from operator import itemgetter
 
 from .cells import Cells
-from .keywords import DateSpan, page_for, pages_from_keywords, set_date_range
+from .keywords import DateSpan, page_for, set_date_range
 from .model import Dataset, KwRow
 from .values import as_count, parse_number
 
@@ -188,27 +188,62 @@ def _emit(ds: Dataset, cells: Cells, acc: dict, mode: str) -> None:
     url_of = cells.url
     append = ds.kw_rows.append
     compare = ds.is_compare
+    with_pages = mode == "query_page"
+    # query_page: the pages of `pages_from_keywords(gsc=True)`, built in this same pass. Per
+    # normalised URL: [page, url_key, keyword rows, clicks, impressions, weighted position,
+    # best rank, best keyword]. Each (keywordNorm, URL) pair is one _Acc, so a URL's distinct
+    # keywords are its keyword rows.
+    by_url: dict = {}
+    by_url_get = by_url.get
     for (kn, un), a in acc.items():
         url = a.url
-        kw = KwRow(a.keyword, kn, url, un, url_of(url)[1] if url else None, a.order)
+        entry = by_url_get(un) if with_pages else None
+        if entry is not None:
+            key = entry[1]
+        else:
+            key = url_of(url)[1] if url else None
+        kw = KwRow(a.keyword, kn, url, un, key, a.order)
         clicks, impressions = a.clicks, a.impressions
         # as_count, inlined: the sums are floats.
-        kw.clicks = int(clicks) if clicks.is_integer() else clicks
-        kw.impressions = int(impressions) if impressions.is_integer() else impressions
+        kw.clicks = clicks = int(clicks) if clicks.is_integer() else clicks
         # a.ctr_value(cells): the exported CTR of a single row is only read when it is used.
         if a.rows != 1 and impressions > 0:
-            kw.ctr = clicks / impressions
+            kw.ctr = a.clicks / impressions
         else:
             kw.ctr = a.ctr_value(cells)
         # a.position(), inlined.
+        position = None
         if impressions > 0 and a.weighted > 0:
-            kw.position = a.weighted / impressions
+            kw.position = position = a.weighted / impressions
         elif a.pos_n:
-            kw.position = a.pos_sum / a.pos_n
+            kw.position = position = a.pos_sum / a.pos_n
+        kw.impressions = impressions = int(impressions) if impressions.is_integer() \
+            else impressions
         if compare:  # otherwise every previous-period value is None, as KwRow starts
             kw.previous_clicks, kw.previous_impressions = a.prev_clicks, a.prev_impressions
             kw.previous_position, kw.previous_ctr = a.prev_pos, a.prev_ctr
         append(kw)
-    if mode == "query_page":
-        pages_from_keywords(ds, cells, gsc=True)
-
+        if not with_pages:
+            continue
+        if entry is None:
+            entry = by_url[un] = [page_for(ds, cells, url, un), key, 0, None, None, None,
+                                  None, None]
+        entry[2] += 1
+        clicks, impressions = clicks or 0, impressions or 0
+        entry[3] = (entry[3] or 0) + clicks
+        entry[4] = (entry[4] or 0) + impressions
+        if position is not None:
+            weighted = entry[5]
+            entry[5] = (0.0 if weighted is None else weighted) + position * impressions
+        rank = (-clicks, -impressions, kn)
+        best = entry[6]
+        if best is None or rank < best:
+            entry[6], entry[7] = rank, a.keyword
+    for page, _, keyword_count, clicks, impressions, weighted, _, keyword in by_url.values():
+        page.keywords_count = keyword_count
+        page.top_keyword = keyword
+        page.clicks, page.impressions = clicks, impressions
+        if impressions:
+            page.ctr = clicks / impressions
+            if weighted is not None:
+                page.position = weighted / impressions
