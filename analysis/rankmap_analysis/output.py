@@ -406,7 +406,9 @@ def keyword_json(result, is_gsc: bool) -> str:
     value = best.position
     position = ("null" if value is None or value - value != 0
                 else _float_repr(round(value if value.__class__ is float else float(value), 2)))
-    best_url = _j(best.url) if best.url_norm is not None else "null"
+    url = best.url
+    best_url = ("null" if best.url_norm is None
+                else _encode_str(url) if url.__class__ is str else _j(url))
     clicks_json = _int_repr(clicks) if clicks.__class__ is int else _j_count(clicks)
     impressions_json = (_int_repr(impressions) if impressions.__class__ is int
                         else _j_count(impressions))
@@ -445,11 +447,20 @@ def keyword_json(result, is_gsc: bool) -> str:
     difficulty, cpc = result.keyword_difficulty, result.cpc
     intent, features = result.intent, result.serp_features
     url_count, priority = result.url_count, result.priority
+    keyword, ctr_value, expected = result.keyword, result.ctr, result.expected_ctr
+    # _j / _j_ctr inlined for the common types.
+    keyword = _encode_str(keyword) if keyword.__class__ is str else _j(keyword)
+    ctr_value = ("null" if ctr_value is None or ctr_value - ctr_value != 0 else _float_repr(
+        round(ctr_value if ctr_value.__class__ is float else float(ctr_value), 4)))
+    expected = ("null" if expected is None or expected - expected != 0 else _float_repr(
+        round(expected if expected.__class__ is float else float(expected), 4)))
+    priority = (_float_repr(priority) if priority.__class__ is float and priority - priority == 0
+                else _j(priority))
     return (
-        f'{{"keyword":{_j(result.keyword)},"bestUrl":{best_url},"position":{position},'
+        f'{{"keyword":{keyword},"bestUrl":{best_url},"position":{position},'
         f'"previousPosition":{"null" if previous is None else _j_position(previous)},'
         f'"clicks":{clicks_json},"impressions":{impressions_json},'
-        f'"ctr":{_j_ctr(result.ctr)},'
+        f'"ctr":{ctr_value},'
         f'"searchVolume":{"null" if volume is None else _j_count(volume)},'
         f'"traffic":{"null" if traffic is None else _j_number(traffic)},'
         f'"keywordDifficulty":{"null" if difficulty is None else _j_number(difficulty)},'
@@ -460,8 +471,7 @@ def keyword_json(result, is_gsc: bool) -> str:
         f'"competingUrls":[{",".join(competing)}],'
         f'"cannibalization":{_j_shared_dict(result.cannibalization)},'
         f'"opportunity":{_encode(opportunity.to_json()) if opportunity is not None else "null"},'
-        f'"expectedCtr":{_j_ctr(result.expected_ctr)},'
-        f'"priorityScore":{_j(priority)}}}')
+        f'"expectedCtr":{expected},"priorityScore":{priority}}}')
 
 
 _BATCH_ROWS = 256

@@ -20,7 +20,7 @@ from .checks.scope import GSC_SOURCES, Scope, is_indexable
 from .ctr_curve import default_curve, site_curve
 from .output import keyword_json, onpage_json, remember_shared_dict, write_result
 from .priority import (issue_sort_key, keep_keyword_recommended, keep_page_recommended,
-                       keyword_priority, keyword_sort_key, page_penalty, page_priority,
+                       keyword_priority, keyword_sort_key_for, page_penalty, page_priority,
                        page_sort_key)
 from .summary import build_summary
 
@@ -158,7 +158,7 @@ def _run(dataset, filter_option: str, output_path: str, progress) -> None:
             or (page_results and data_source == "gsc_pages"):
         progress(85, "Finding opportunities")
     find_opportunities(dataset, keyword_results, page_results, curve)
-    keyword_results.sort(key=lambda result: keyword_sort_key(result, is_gsc))
+    keyword_results.sort(key=keyword_sort_key_for(is_gsc))
 
     if filter_option == "recommended":
         kept_pages = [r for r in page_results if keep_page_recommended(r)]
