@@ -14,7 +14,7 @@ from operator import itemgetter
 from .cells import Cells
 from .keywords import DateSpan, page_for, set_date_range
 from .model import Dataset, KwRow
-from .values import as_count, parse_number
+from .values import as_count, keyword_norm, parse_number
 
 
 class _Acc:
@@ -83,7 +83,8 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
     ctr_col = col.get("ctr")
     date_col = col.get("date")
     compare = ds.is_compare
-    keyword_norm, url_of = cells.keyword_norm, cells.url
+    # `norms` memoises keywordNorm here, so the pure function is called (not the Cells memo).
+    url_of = cells.url
     norms: dict[str, str] = {}  # raw cell -> keywordNorm ("" = empty)
     url_norms: dict[str, str] = {}  # raw cell -> normalised URL ("" = empty)
     dates = DateSpan()
