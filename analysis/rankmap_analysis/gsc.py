@@ -45,24 +45,6 @@ class _Acc:
         return self.clicks / self.impressions if self.impressions > 0 else ctr
 
 
-def _number(raw: str, decimal_comma: bool) -> float:
-    """A metric cell; 0.0 when empty or unreadable. A plain float parse is always right here:
-    a decimal-comma column has no value with a lone `.` (§2.6), so `float` never misreads it."""
-    try:
-        value = float(raw)
-    except ValueError:
-        return parse_number(raw, decimal_comma) or 0.0
-    return 0.0 if value - value else value
-
-
-def _position(raw: str, decimal_comma: bool) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
-        return parse_number(raw, decimal_comma)
-    return None if value - value else value
-
-
 def _add(total, value):
     if value is None:
         return total
@@ -126,7 +108,9 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
                                     row[url_col].strip() if use_url else None, len(acc))
             by_raw[raw_key] = a
         a.rows += 1
-        # Metric cells, as `_number` / `_position` (inlined: this loop runs once per row).
+        # Metric cells, parsed inline (this loop runs once per row): a plain float parse is
+        # always right here, since a decimal-comma column has no value with a lone `.` (§2.6);
+        # anything else goes to parse_number. NaN / infinity count as 0 (no position).
         raw = row[impr_col]
         try:
             impressions = float(raw)

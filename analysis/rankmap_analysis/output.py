@@ -5,6 +5,10 @@ summary first, then every array one row at a time (a pre-built encoder, ``allow_
 a million-row result is never held as one string. It also owns the rounding helpers every row
 builder uses (CTR 4 decimals, position 2, counts as integers, ``None`` instead of NaN).
 It computes nothing about SEO.
+
+``keyword_row`` / ``onpage_row`` build a row as a dict; the pipeline writes the same rows with
+``keyword_json`` / ``onpage_json``, which produce the encoder's exact bytes for that dict
+without building it (held together by tests/test_output.py).
 """
 
 from __future__ import annotations
