@@ -122,8 +122,11 @@ def find_opportunities(dataset, keyword_results, page_results, curve) -> None:
             result.opportunity = opportunities.for_page(result.page, curve)
 
 
-def run(dataset, filter_option: str, output_path: str, progress) -> None:
-    """Analyse ``dataset`` and write the §9 result JSON to ``output_path``."""
+def run(dataset, filter_option: str, output_path: str, progress) -> tuple:
+    """Analyse ``dataset`` and write the §9 result JSON to ``output_path``.
+
+    Returns the keyword and page results (the command line may keep them alive until the
+    process exits, so that a million rows of objects are not freed one by one)."""
     if filter_option not in FILTERS:
         raise ValueError(f"unknown filter option {filter_option!r}")
     # The analysis builds hundreds of thousands of small objects and creates no reference
@@ -132,13 +135,13 @@ def run(dataset, filter_option: str, output_path: str, progress) -> None:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _run(dataset, filter_option, output_path, progress)
+        return _run(dataset, filter_option, output_path, progress)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _run(dataset, filter_option: str, output_path: str, progress) -> None:
+def _run(dataset, filter_option: str, output_path: str, progress) -> tuple:
     data_source = dataset.data_source
     is_gsc = data_source in GSC_SOURCES
     curve = build_curve(dataset)
@@ -181,6 +184,7 @@ def _run(dataset, filter_option: str, output_path: str, progress) -> None:
         (onpage_json(result, drop_info) for result in kept_pages),
         (keyword_json(result, is_gsc) for result in kept_keywords),
         checks)
+    return keyword_results, page_results
 
 
 def analysis_warnings(dataset) -> list:
