@@ -158,7 +158,8 @@ impl ApiError {
 
     /// An unexpected failure; the cause is logged, never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
+        // Named here too: a read's `request` span is only recorded at `debug`.
+        tracing::error!(error = %cause, request_id = %crate::request_id::current(), "internal error");
         Self::new(ErrorCode::Internal, "Internal server error", None)
     }
 

@@ -2,7 +2,7 @@
 //! it runs after routing and sees the matched route template):
 //!
 //! - the request id ([`crate::request_id`]): assigned, scoped for the handler, echoed;
-//! - the request span carrying that id, which the job's log lines inherit;
+//! - the request span carrying that id, which the job's log lines inherit (see [`request_span`]);
 //! - authentication ([`crate::auth::check`]), answered with its 401/403 envelope;
 //! - the HTTP metrics of the matched route ([`crate::ops::metrics::http_route`]).
 //!
@@ -14,10 +14,11 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use futures::future::BoxFuture;
 use tower::{Layer, Service};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::request_id;
 use crate::state::AppState;
@@ -69,12 +70,7 @@ where
         let started = Instant::now();
         let id = request_id::assign(request.headers());
         let route = crate::ops::metrics::http_route(request.extensions().get::<MatchedPath>());
-        let span = tracing::info_span!(
-            "request",
-            request_id = %id.to_str().unwrap_or("-"),
-            method = %request.method(),
-            path = %request.uri().path()
-        );
+        let span = request_span(&request, &id);
         let verdict = crate::auth::check(&self.state.jobs.keys, &request);
         // The clone that was made ready is the one that is called (tower's usual swap).
         let clone = self.inner.clone();
@@ -92,5 +88,50 @@ where
             }
             .instrument(span),
         ))
+    }
+}
+
+/// The `request` span. Requests that change something (uploads, cancels, cleanup) get an `info`
+/// span, so the lines they and their jobs log carry the request id at the default level. Reads
+/// get a `debug` span, as tower-http's trace layer does: a read logs nothing but its errors,
+/// which name the request id themselves, and at `info` a span per poll would cost a quarter of
+/// the poll.
+fn request_span(request: &Request, id: &HeaderValue) -> Span {
+    let id = id.to_str().unwrap_or("-");
+    let (method, path) = (request.method(), request.uri().path());
+    if method == Method::GET || method == Method::HEAD {
+        tracing::debug_span!("request", request_id = %id, method = %method, path = %path)
+    } else {
+        tracing::info_span!("request", request_id = %id, method = %method, path = %path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+
+    use super::*;
+
+    fn span_at_info(method: Method) -> Span {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(std::io::sink)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let request = Request::builder()
+                .method(method)
+                .uri("/api/v1/analysis/job/job_1738268400000_a1b2c3d4e5f6a7b8")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("request: {e}"));
+            request_span(&request, &HeaderValue::from_static("req-1"))
+        })
+    }
+
+    #[test]
+    fn writes_get_an_info_span_and_reads_a_debug_one() {
+        assert!(!span_at_info(Method::POST).is_disabled());
+        assert!(!span_at_info(Method::DELETE).is_disabled());
+        assert!(span_at_info(Method::GET).is_disabled());
+        assert!(span_at_info(Method::HEAD).is_disabled());
     }
 }
