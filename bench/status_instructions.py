@@ -70,7 +70,7 @@ def instructions(polls: int, bare: bool) -> int:
                RANKMAP__STORAGE__RESULTS_DIR=os.path.join(work, "results"),
                RANKMAP__RUNNER__COMMAND=json.dumps(
                    ["python3", os.path.join(ROOT, "tests/fixtures/stub/analyzer.py")]),
-               RANKMAP__LOG__LEVEL="warn")
+               RANKMAP__LOG__LEVEL="info")
     binary = os.path.join(ROOT, "target/release", "examples/bare_status" if bare else "rankmap")
     args = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary]
     if bare:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures GET /api/v1/analysis/job/{jobId} under load: requests/s and p99 latency at 64
 # connections for a processing job, a completed job with 1000 inline rows per table, and a
-# completed job answered 304. Release build, wrk on loopback, each run repeated; medians printed.
+# completed job answered 304. Release build with the default configuration (log level info), wrk
+# on loopback, each run repeated; medians printed.
 # A last row measures bare axum answering the same 304 (bench/bare_status.rs): the ceiling of
 # the machine at that moment, since the load tool shares its cores.
 #
@@ -21,7 +22,7 @@ start_server() { # $1 = port, rest = stub analyzer arguments (JSON array items)
   RANKMAP__SERVER__BIND=127.0.0.1:$port \
   RANKMAP__STORAGE__UPLOADS_DIR=$WORK/uploads-$port RANKMAP__STORAGE__RESULTS_DIR=$WORK/results-$port \
   RANKMAP__RUNNER__COMMAND="[\"python3\",\"$PWD/tests/fixtures/stub/analyzer.py\"$*]" \
-  RANKMAP__LOG__LEVEL=warn $BIN >"$WORK/server-$port.log" 2>&1 &
+  $BIN >"$WORK/server-$port.log" 2>&1 &
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return; sleep 0.1; done
   echo "server on $port did not start" >&2; exit 1
 }
