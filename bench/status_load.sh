@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Measures GET /api/v1/analysis/job/{jobId} under load: requests/s and p99 latency at 64
 # connections for a processing job, a completed job with 1000 inline rows per table, and a
-# completed job answered 304. Release build, wrk on loopback, each run repeated; medians printed.
+# completed job answered 304. Release build with the default configuration (log level info), wrk
+# on loopback, each run repeated; medians printed.
+# A last row measures bare axum answering the same 304 (bench/bare_status.rs): the ceiling of
+# the machine at that moment, since the load tool shares its cores.
 #
 # Usage: bench/status_load.sh [runs=3] [seconds=10]
 set -euo pipefail
@@ -9,7 +12,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SECS=${2:-10}
 command -v wrk >/dev/null || apt-get install -y -qq wrk
-cargo build --release --quiet
+cargo build --release --quiet --bin rankmap --example bare_status
 BIN=target/release/rankmap
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -19,7 +22,7 @@ start_server() { # $1 = port, rest = stub analyzer arguments (JSON array items)
   RANKMAP__SERVER__BIND=127.0.0.1:$port \
   RANKMAP__STORAGE__UPLOADS_DIR=$WORK/uploads-$port RANKMAP__STORAGE__RESULTS_DIR=$WORK/results-$port \
   RANKMAP__RUNNER__COMMAND="[\"python3\",\"$PWD/tests/fixtures/stub/analyzer.py\"$*]" \
-  RANKMAP__LOG__LEVEL=warn $BIN >"$WORK/server-$port.log" 2>&1 &
+  $BIN >"$WORK/server-$port.log" 2>&1 &
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return; sleep 0.1; done
   echo "server on $port did not start" >&2; exit 1
 }
@@ -69,3 +72,7 @@ echo "|---|---|---|---|"
 measure "processing job" "http://127.0.0.1:3911/api/v1/analysis/job/$PROCESSING"
 measure "completed, 1000 inline rows" "http://127.0.0.1:3912/api/v1/analysis/job/$COMPLETED"
 measure "completed, 304" "http://127.0.0.1:3912/api/v1/analysis/job/$COMPLETED" "$ETAG"
+target/release/examples/bare_status 127.0.0.1:3913 >/dev/null &
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:3913/" && break; sleep 0.1; done
+measure "bare axum, 304 (ceiling)" "http://127.0.0.1:3913/api/v1/analysis/job/$COMPLETED" '"bare"'
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

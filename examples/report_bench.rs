@@ -11,6 +11,10 @@ use std::time::Instant;
 use rankmap::report::{ReportInput, ReportOptions, write_report};
 use serde_json::json;
 
+// The server's allocator, so that time and memory are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// SplitMix64: a tiny deterministic generator, enough for synthetic data.
 struct Rng(u64);
 

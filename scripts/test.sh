@@ -25,6 +25,14 @@ cargo fmt --all -- --check
 echo "== cargo test (unit and HTTP integration tests)"
 cargo test --locked
 
+echo "== schemathesis (the OpenAPI document against the running server)"
+need curl || apt_install curl
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv 2>/dev/null || { rm -rf .venv; apt_install python3-venv; python3 -m venv .venv; }
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r tests/schemathesis/requirements.txt
+tests/schemathesis/run.sh
+
 echo "== analyzer tests (python3 -m unittest)"
 python3 -m unittest discover -s analysis -t analysis
 

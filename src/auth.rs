@@ -3,14 +3,13 @@
 //!
 //! Keys are compared in constant time: each candidate is hashed with SHA-256 and the digests are
 //! compared with a branch-free fold, so neither the key's content nor its length shows in the
-//! timing. The middleware [`require`] decides per path which credential a request needs; the
-//! decisions themselves are pure functions here, tested without a network.
+//! timing. [`check`], called by the API's edge layer on every request, decides per path which
+//! credential a request needs; the decisions are pure functions, tested without a network.
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::middleware::Next;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -18,9 +17,11 @@ use sha2::{Digest, Sha256};
 use crate::config::AuthConfig;
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::id::JobId;
-use crate::state::AppState;
 
 type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// The API-key header (a constant, so that a lookup does not parse the name every request).
+pub const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 
 /// What a request presented and what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +186,7 @@ fn presented_key(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").map(str::trim).map(str::to_owned));
     let api_key = headers
-        .get("x-api-key")
+        .get(&X_API_KEY)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let from_query = allow_query
@@ -235,7 +236,8 @@ fn guard_for(path: &str) -> Guard {
     }
 }
 
-fn refuse(refusal: Refusal) -> Response {
+/// The 401 (with `WWW-Authenticate`) or 403 envelope for a refusal.
+pub fn refuse(refusal: Refusal) -> Response {
     match refusal {
         Refusal::Unauthorized => {
             let mut response = ApiError::with_details(
@@ -258,37 +260,31 @@ fn refuse(refusal: Refusal) -> Response {
     }
 }
 
-/// Middleware: lets a request through only with the credential its path needs.
-pub async fn require(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let keys = &state.jobs.keys;
+/// Whether `request` carries the credential its path needs (the edge layer answers a refusal
+/// with [`refuse`]). CORS preflights never get here: the CORS layer outside answers them.
+pub fn check(keys: &Keys, request: &Request) -> Result<(), Refusal> {
     let guard = guard_for(request.uri().path());
     if guard == Guard::None {
-        return next.run(request).await;
+        return Ok(());
     }
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let query = request.uri().query();
-    let decision =
-        presented_key(request.headers(), query, guard == Guard::Events).and_then(|key| {
-            if guard == Guard::Download
-                && key.is_none()
-                && keys.enabled()
-                && signed_link_ok(keys, &request)
-            {
-                return Ok(());
-            }
-            let access = keys.access(key.as_deref())?;
-            match guard {
-                Guard::Admin => keys.admin(access, peer),
-                Guard::Metrics => keys.metrics(access, peer),
-                _ => Ok(()),
-            }
-        });
-    match decision {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => refuse(refusal),
+    let key = presented_key(
+        request.headers(),
+        request.uri().query(),
+        guard == Guard::Events,
+    )?;
+    if guard == Guard::Download && key.is_none() && keys.enabled() && signed_link_ok(keys, request)
+    {
+        return Ok(());
+    }
+    let access = keys.access(key.as_deref())?;
+    match guard {
+        Guard::Admin => keys.admin(access, peer),
+        Guard::Metrics => keys.metrics(access, peer),
+        _ => Ok(()),
     }
 }
 

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// Stable, snake_case error codes (contract §0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidMultipart,
@@ -113,9 +115,12 @@ impl ErrorCode {
 }
 
 /// The `error` object of the envelope; also the `error` of a failed job's status body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    /// Human readable (**seed**).
     pub message: String,
+    /// More context, or `null` (**seed**).
+    #[schema(required = true)]
     pub details: Option<String>,
     pub code: ErrorCode,
 }
@@ -153,7 +158,8 @@ impl ApiError {
 
     /// An unexpected failure; the cause is logged, never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
+        // Named here too: a read's `request` span is only recorded at `debug`.
+        tracing::error!(error = %cause, request_id = %crate::request_id::current(), "internal error");
         Self::new(ErrorCode::Internal, "Internal server error", None)
     }
 
@@ -166,10 +172,14 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
+/// The body of every error answer: `{"success": false, "error": {…}}`, plus `requestId` on 5xx.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorEnvelope)]
+pub struct Envelope<'a> {
+    /// Always `false`.
     success: bool,
     error: &'a ErrorBody,
+    /// The request's `x-request-id`; only on 5xx answers.
     #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
 }

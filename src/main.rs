@@ -7,6 +7,9 @@ use clap::{Parser, Subcommand};
 use rankmap::config::Config;
 use rankmap::startup::{Application, shutdown_signal};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// rankmap turns SEO exports into a keyword map, an on-page audit and an Excel report.
 #[derive(Parser)]
 #[command(version, about)]

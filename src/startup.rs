@@ -87,11 +87,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
         let addr = listener.local_addr()?;
-        let state = AppState {
-            config,
-            jobs,
-            draining: CancellationToken::new(),
-        };
+        let state = AppState::new(config, jobs);
         let socketio = crate::socketio::layer(&state);
         Ok(Self {
             listener,

@@ -9,10 +9,12 @@ cells are parsed inline with memoised keyword and URL normalisation.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from .cells import Cells
-from .keywords import DateSpan, page_for, pages_from_keywords, set_date_range
+from .keywords import DateSpan, page_for, set_date_range
 from .model import Dataset, KwRow
-from .values import as_count, parse_number
+from .values import as_count, keyword_norm, parse_number
 
 
 class _Acc:
@@ -43,24 +45,6 @@ class _Acc:
         return self.clicks / self.impressions if self.impressions > 0 else ctr
 
 
-def _number(raw: str, decimal_comma: bool) -> float:
-    """A metric cell; 0.0 when empty or unreadable. A plain float parse is always right here:
-    a decimal-comma column has no value with a lone `.` (§2.6), so `float` never misreads it."""
-    try:
-        value = float(raw)
-    except ValueError:
-        return parse_number(raw, decimal_comma) or 0.0
-    return 0.0 if value - value else value
-
-
-def _position(raw: str, decimal_comma: bool) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
-        return parse_number(raw, decimal_comma)
-    return None if value - value else value
-
-
 def _add(total, value):
     if value is None:
         return total
@@ -81,42 +65,76 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
     ctr_col = col.get("ctr")
     date_col = col.get("date")
     compare = ds.is_compare
-    keyword_norm, url_of = cells.keyword_norm, cells.url
+    # `norms` memoises keywordNorm here, so the pure function is called (not the Cells memo).
+    url_of = cells.url
     norms: dict[str, str] = {}  # raw cell -> keywordNorm ("" = empty)
     url_norms: dict[str, str] = {}  # raw cell -> normalised URL ("" = empty)
     dates = DateSpan()
     date_raw = dates.raw
+    date_add = date_raw.add
     acc: dict = {}
+    # The raw key cells of a row (a tuple for query + page) -> its _Acc: one lookup per row
+    # once a (query, page) pair has been seen; rows that are skipped never enter it.
+    raw_key_of = itemgetter(*[c for c in (kw_col, url_col) if c is not None])
+    by_raw: dict = {}
+    by_raw_get = by_raw.get
+    parse = parse_number
     kn = un = None
     for row in records:
-        if use_kw:
-            raw = row[kw_col]
-            kn = norms.get(raw)
-            if kn is None:
-                kn = norms[raw] = keyword_norm(raw)
-            if not kn:
-                counters.skip("empty_keyword")
-                continue
-        if use_url:
-            raw = row[url_col]
-            un = url_norms.get(raw)
-            if un is None:
-                stripped = raw.strip()
-                un = url_norms[raw] = url_of(stripped)[0] if stripped else ""
-            if not un:
-                counters.skip("missing_url")
-                continue
-        key = (kn, un)
-        a = acc.get(key)
+        raw_key = raw_key_of(row)
+        a = by_raw_get(raw_key)
         if a is None:
-            a = acc[key] = _Acc(row[kw_col].strip() if use_kw else None,
-                                row[url_col].strip() if use_url else None, len(acc))
+            if use_kw:
+                raw = row[kw_col]
+                kn = norms.get(raw)
+                if kn is None:
+                    kn = norms[raw] = keyword_norm(raw)
+                if not kn:
+                    counters.skip("empty_keyword")
+                    continue
+            if use_url:
+                raw = row[url_col]
+                un = url_norms.get(raw)
+                if un is None:
+                    stripped = raw.strip()
+                    un = url_norms[raw] = url_of(stripped)[0] if stripped else ""
+                if not un:
+                    counters.skip("missing_url")
+                    continue
+            key = (kn, un)
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = _Acc(row[kw_col].strip() if use_kw else None,
+                                    row[url_col].strip() if use_url else None, len(acc))
+            by_raw[raw_key] = a
         a.rows += 1
-        impressions = _number(row[impr_col], impr_comma)
-        a.clicks += _number(row[clicks_col], clicks_comma)
+        # Metric cells, parsed inline (this loop runs once per row): a plain float parse is
+        # always right here, since a decimal-comma column has no value with a lone `.` (§2.6);
+        # anything else goes to parse_number. NaN / infinity count as 0 (no position).
+        raw = row[impr_col]
+        try:
+            impressions = float(raw)
+            if impressions - impressions:
+                impressions = 0.0
+        except ValueError:
+            impressions = parse(raw, impr_comma) or 0.0
+        raw = row[clicks_col]
+        try:
+            clicks = float(raw)
+            if clicks - clicks:
+                clicks = 0.0
+        except ValueError:
+            clicks = parse(raw, clicks_comma) or 0.0
+        a.clicks += clicks
         a.impressions += impressions
         if pos_col is not None:
-            pos = _position(row[pos_col], pos_comma)
+            raw = row[pos_col]
+            try:
+                pos = float(raw)
+                if pos - pos:
+                    pos = None
+            except ValueError:
+                pos = parse(raw, pos_comma)
             if pos is not None:
                 if has_sum_position:
                     if impressions > 0:
@@ -134,29 +152,83 @@ def add_gsc_rows(ds: Dataset, cells: Cells, records, counters, mode: str) -> Non
             a.prev_pos = cells.number(row, "previousPosition")
             a.prev_ctr = cells.ctr(row, "previousCtr")
         if date_col is not None:
-            date_raw.add(row[date_col])
+            date_add(row[date_col])
             if len(date_raw) > 10_000:
                 dates.fold()
     set_date_range(ds, *dates.span())
-    del norms, url_norms
+    del norms, url_norms, by_raw
     _emit(ds, cells, acc, mode)
 
 
 def _emit(ds: Dataset, cells: Cells, acc: dict, mode: str) -> None:
     """Turn the running sums into Pages (`pages`) or KwRows (+ their pages)."""
-    for (kn, un), a in acc.items():
-        if mode == "pages":
+    if mode == "pages":
+        for (kn, un), a in acc.items():
             page = page_for(ds, cells, a.url, un)
             page.clicks, page.impressions = as_count(a.clicks), as_count(a.impressions)
             page.ctr, page.position = a.ctr_value(cells), a.position()
             page.previous_clicks, page.previous_impressions = a.prev_clicks, a.prev_impressions
             page.previous_position, page.previous_ctr = a.prev_pos, a.prev_ctr
+        return
+    url_of = cells.url
+    append = ds.kw_rows.append
+    compare = ds.is_compare
+    with_pages = mode == "query_page"
+    # query_page: the pages of `pages_from_keywords(gsc=True)`, built in this same pass. Per
+    # normalised URL: [page, url_key, keyword rows, clicks, impressions, weighted position,
+    # best rank, best keyword]. Each (keywordNorm, URL) pair is one _Acc, so a URL's distinct
+    # keywords are its keyword rows.
+    by_url: dict = {}
+    by_url_get = by_url.get
+    for (kn, un), a in acc.items():
+        url = a.url
+        entry = by_url_get(un) if with_pages else None
+        if entry is not None:
+            key = entry[1]
+        else:
+            key = url_of(url)[1] if url else None
+        kw = KwRow(a.keyword, kn, url, un, key, a.order)
+        clicks, impressions = a.clicks, a.impressions
+        # as_count, inlined: the sums are floats.
+        kw.clicks = clicks = int(clicks) if clicks.is_integer() else clicks
+        # a.ctr_value(cells): the exported CTR of a single row is only read when it is used.
+        if a.rows != 1 and impressions > 0:
+            kw.ctr = a.clicks / impressions
+        else:
+            kw.ctr = a.ctr_value(cells)
+        # a.position(), inlined.
+        position = None
+        if impressions > 0 and a.weighted > 0:
+            kw.position = position = a.weighted / impressions
+        elif a.pos_n:
+            kw.position = position = a.pos_sum / a.pos_n
+        kw.impressions = impressions = int(impressions) if impressions.is_integer() \
+            else impressions
+        if compare:  # otherwise every previous-period value is None, as KwRow starts
+            kw.previous_clicks, kw.previous_impressions = a.prev_clicks, a.prev_impressions
+            kw.previous_position, kw.previous_ctr = a.prev_pos, a.prev_ctr
+        append(kw)
+        if not with_pages:
             continue
-        kw = KwRow(a.keyword, kn, a.url, un, cells.url(a.url)[1] if a.url else None, a.order)
-        kw.clicks, kw.impressions = as_count(a.clicks), as_count(a.impressions)
-        kw.ctr, kw.position = a.ctr_value(cells), a.position()
-        kw.previous_clicks, kw.previous_impressions = a.prev_clicks, a.prev_impressions
-        kw.previous_position, kw.previous_ctr = a.prev_pos, a.prev_ctr
-        ds.kw_rows.append(kw)
-    if mode == "query_page":
-        pages_from_keywords(ds, cells, gsc=True)
+        if entry is None:
+            entry = by_url[un] = [page_for(ds, cells, url, un), key, 0, None, None, None,
+                                  None, None]
+        entry[2] += 1
+        clicks, impressions = clicks or 0, impressions or 0
+        entry[3] = (entry[3] or 0) + clicks
+        entry[4] = (entry[4] or 0) + impressions
+        if position is not None:
+            weighted = entry[5]
+            entry[5] = (0.0 if weighted is None else weighted) + position * impressions
+        rank = (-clicks, -impressions, kn)
+        best = entry[6]
+        if best is None or rank < best:
+            entry[6], entry[7] = rank, a.keyword
+    for page, _, keyword_count, clicks, impressions, weighted, _, keyword in by_url.values():
+        page.keywords_count = keyword_count
+        page.top_keyword = keyword
+        page.clicks, page.impressions = clicks, impressions
+        if impressions:
+            page.ctr = clicks / impressions
+            if weighted is not None:
+                page.position = weighted / impressions

@@ -186,30 +186,40 @@ def pages_from_keywords(ds: Dataset, cells: Cells, gsc: bool) -> None:
     best: dict[str, tuple] = {}
     keywords: dict[str, set] = {}
     weighted: dict[str, float] = {}
+    pages = ds.pages
+    pages_get, keywords_get, best_get = pages.get, keywords.get, best.get
     for kw in ds.kw_rows:
-        if kw.url_norm is None:
+        norm = kw.url_norm
+        if norm is None:
             continue
-        page = page_for(ds, cells, kw.url, kw.url_norm)
-        keywords.setdefault(kw.url_norm, set()).add(kw.keyword_norm)
+        page = pages_get(norm)
+        if page is None:
+            page = page_for(ds, cells, kw.url, norm)
+        norms = keywords_get(norm)
+        if norms is None:
+            norms = keywords[norm] = set()
+        norms.add(kw.keyword_norm)
         if gsc:
-            page.clicks = (page.clicks or 0) + (kw.clicks or 0)
-            page.impressions = (page.impressions or 0) + (kw.impressions or 0)
+            clicks, impressions = kw.clicks or 0, kw.impressions or 0
+            page.clicks = (page.clicks or 0) + clicks
+            page.impressions = (page.impressions or 0) + impressions
             if kw.position is not None:
-                weighted[kw.url_norm] = weighted.get(kw.url_norm, 0.0) + kw.position * (
-                    kw.impressions or 0)
-            rank = (-(kw.clicks or 0), -(kw.impressions or 0), kw.keyword_norm)
+                weighted[norm] = weighted.get(norm, 0.0) + kw.position * impressions
+            rank = (-clicks, -impressions, kw.keyword_norm)
         else:
             if kw.traffic is not None:
                 page.traffic = (page.traffic or 0) + kw.traffic
             rank = (-(kw.traffic or 0), kw.position if kw.position is not None else 1e9,
                     kw.keyword_norm)
-        current = best.get(kw.url_norm)
+        current = best_get(norm)
         if current is None or rank < current[0]:
-            best[kw.url_norm] = (rank, kw.keyword)
-    for norm, page in ds.pages.items():
-        page.keywords_count = len(keywords.get(norm, ()))
-        if norm in best:
-            page.top_keyword = best[norm][1]
+            best[norm] = (rank, kw.keyword)
+    for norm, page in pages.items():
+        norms = keywords.get(norm)
+        page.keywords_count = len(norms) if norms is not None else 0
+        top = best.get(norm)
+        if top is not None:
+            page.top_keyword = top[1]
         if gsc and page.impressions:
             page.ctr = page.clicks / page.impressions
             if norm in weighted:

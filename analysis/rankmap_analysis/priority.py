@@ -57,6 +57,21 @@ def keyword_sort_key(result, is_gsc: bool):
     return (-result.priority, 1 if tie is None else 0, -(tie or 0), result.keyword_norm)
 
 
+def _gsc_keyword_sort_key(result):
+    tie = result.clicks
+    return (-result.priority, 1 if tie is None else 0, -(tie or 0), result.keyword_norm)
+
+
+def _tool_keyword_sort_key(result):
+    tie = result.search_volume
+    return (-result.priority, 1 if tie is None else 0, -(tie or 0), result.keyword_norm)
+
+
+def keyword_sort_key_for(is_gsc: bool):
+    """``keyword_sort_key`` with ``is_gsc`` bound, as a one-call key for ``list.sort``."""
+    return _gsc_keyword_sort_key if is_gsc else _tool_keyword_sort_key
+
+
 def issue_sort_key(issue):
     return (SEVERITY_RANK[issue.severity], issue.check.order)
 

@@ -35,6 +35,19 @@ class Matching(unittest.TestCase):
         self.assertEqual(alignment.tokens("how to tie a tie"), frozenset({"tie"}))
         self.assertEqual(alignment.tokens("the who"), frozenset({"the", "who"}))
 
+    def test_fast_paths_equal_the_per_character_rules_for_every_code_point(self):
+        import unicodedata
+        every = "".join(map(chr, range(0x110000)))
+        self.assertEqual(alignment._to_spaces(every),
+                         "".join(ch if ch.isalnum() else " " for ch in every))
+        ascii_text = "".join(map(chr, range(128)))
+        self.assertEqual(alignment._to_spaces(ascii_text),
+                         "".join(ch if ch.isalnum() else " " for ch in ascii_text))
+        self.assertEqual(alignment._strip_accents(ascii_text), "".join(
+            ch for ch in unicodedata.normalize("NFKD", ascii_text)
+            if not unicodedata.combining(ch)))
+        self.assertEqual(alignment._strip_accents("Crème ﬁ"), "Creme fi")
+
     def test_the_url_is_matched_on_its_decoded_path_only(self):
         result, issues = aligned("example shoes", title="Shoes", h1="Shoes",
                                  meta_description="Shoes")

@@ -123,6 +123,17 @@ class Priorities(unittest.TestCase):
         row = by_url(run_result(data)[0])["https://ex.com/long"]
         self.assertEqual(row["priorityScore"], round(10 * (1 + math.log10(10)), 1))
 
+    def test_the_bound_keyword_sort_keys_equal_keyword_sort_key(self):
+        from types import SimpleNamespace
+
+        from rankmap_analysis import priority
+        for clicks, volume in ((None, None), (0, 5), (12, None), (3.5, 7.25)):
+            result = SimpleNamespace(priority=1.5, clicks=clicks, search_volume=volume,
+                                     keyword_norm="k")
+            for is_gsc in (True, False):
+                self.assertEqual(priority.keyword_sort_key_for(is_gsc)(result),
+                                 priority.keyword_sort_key(result, is_gsc))
+
     def test_onpage_rows_are_sorted_by_priority_then_url(self):
         rows = run_result(crawl())[0]["onpageResults"]
         keys = [(-row["priorityScore"], row["url"]) for row in rows]

@@ -24,7 +24,44 @@ use crate::state::AppState;
 /// Longest `filterOption` value read; longer ones are invalid anyway.
 const MAX_FILTER_BYTES: usize = 64;
 
+/// The multipart body of an upload (contract §1.1); other parts are read and ignored.
+#[derive(utoipa::ToSchema)]
+#[schema(as = UploadForm)]
+pub struct UploadForm {
+    /// The export: `.csv`, `.tsv`, `.txt`, `.xlsx`, `.xls`, `.ods`, or a `.zip` of CSV files.
+    /// The part needs a filename.
+    #[schema(value_type = String, content_media_type = "application/octet-stream")]
+    pub file: Vec<u8>,
+    /// **seed**: `all` (default) or `recommended`, case-sensitive; before or after `file`.
+    #[schema(rename = "filterOption", value_type = FilterOption, required = false)]
+    pub filter_option: Option<FilterOption>,
+}
+
 /// Accepts an upload and answers 202 with the job id.
+#[utoipa::path(
+    post,
+    path = "/api/v1/analysis/analyze-file",
+    tag = "analysis",
+    summary = "Start an analysis",
+    description = "Streams the export to disk and queues a job. The checks answer in this order, \
+        the first failing one wins: invalid_multipart, invalid_filter_option, file_missing, \
+        file_empty, file_too_large, unsupported_file_type, storage_full, queue_full.",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "The job is queued.", body = super::dto::Accepted,
+            headers(("Location" = String, description = "`/api/v1/analysis/job/<jobId>`, the status route of the new job."))),
+        (status = 400, description = "`invalid_multipart`, `invalid_filter_option`, `file_missing` or `file_empty`.", body = crate::error::Envelope),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 408, description = "`request_timeout`: the body stalled or arrived too slowly.", body = crate::error::Envelope),
+        (status = 413, description = "`file_too_large`: the file part (or the body) is over the limit.", body = crate::error::Envelope),
+        (status = 415, description = "`unsupported_file_type`: extension or content not accepted.", body = crate::error::Envelope),
+        (status = 503, description = "`queue_full` (`Retry-After: 30`) or `shutdown` (`Retry-After: 5`).", body = crate::error::Envelope,
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again."))),
+        (status = 507, description = "`storage_full`: free disk space is below `storage.min_free_bytes`.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn analyze_file(
     State(state): State<AppState>,
     headers: HeaderMap,

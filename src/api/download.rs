@@ -25,6 +25,48 @@ use crate::state::AppState;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Serves a completed job's workbook.
+#[utoipa::path(
+    method(get, head),
+    path = "/api/v1/analysis/download/{filename}",
+    tag = "analysis",
+    summary = "The Excel report",
+    description = "The workbook of a completed job, never compressed. Single byte ranges answer \
+        206; conditional requests answer 304. With auth on, a signed link (`token` and \
+        `expires`, as in `downloadUrl`) replaces the key.",
+    params(
+        ("filename" = String, Path, description = "`rankmap_<jobId>.xlsx`, the job's `excelFile`.", pattern = "^rankmap_job_[0-9]{13}_[0-9a-f]{16}\\.xlsx$"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`; lists and other units are ignored."),
+        ("If-None-Match" = Option<String>, Header, description = "ETags (a list, or `*`) the client holds."),
+        ("token" = Option<String>, Query, description = "Signature of a signed download link."),
+        ("expires" = Option<i64>, Query, description = "Expiry of a signed download link, Unix seconds."),
+    ),
+    responses(
+        (status = 200, description = "The workbook.",
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String,
+            headers(
+                ("Content-Disposition" = String, description = "`attachment; filename=\"rankmap_<jobId>.xlsx\"; filename*=UTF-8''<original-stem>-rankmap.xlsx`"),
+                ("Content-Length" = u64),
+                ("ETag" = String),
+                ("Last-Modified" = String),
+                ("Cache-Control" = String, description = "`private, no-cache`"),
+                ("Accept-Ranges" = String, description = "`bytes`"),
+            )),
+        (status = 206, description = "One byte range of the workbook.",
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String,
+            headers(
+                ("Content-Range" = String, description = "`bytes <first>-<last>/<length>`"),
+                ("Content-Length" = u64),
+                ("ETag" = String),
+                ("Accept-Ranges" = String, description = "`bytes`"),
+            )),
+        (status = 304, description = "`If-None-Match` matched: no body.", headers(("ETag" = String))),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`result_not_found`: not the report name of a held completed job.", body = crate::error::Envelope),
+        (status = 416, description = "The range cannot be satisfied: no body.",
+            headers(("Content-Range" = String, description = "`bytes */<length>`"))),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn download(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::jobs::model::{Phase, Status};
@@ -19,27 +20,63 @@ use crate::state::AppState;
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness and version",
+    responses((status = 200, description = "The process answers.", body = Health)),
+)]
 pub async fn healthz() -> Response {
-    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})).into_response()
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+    .into_response()
 }
 
-#[derive(Serialize)]
-struct Ready<'a> {
+/// The liveness answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    /// The server's version, `x.y.z`.
+    version: &'static str,
+}
+
+/// The readiness answer when every check passes.
+#[derive(Serialize, ToSchema)]
+pub struct Ready<'a> {
+    /// Always `ready`.
     status: &'static str,
     checks: &'a Checks,
 }
 
-#[derive(Serialize)]
+/// The 503 readiness answer: the error envelope with the readiness `status` and `checks` beside.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct NotReady<'a> {
+pub struct NotReady<'a> {
+    /// Always `false`.
     success: bool,
+    /// `code` is `not_ready`.
     error: ErrorBody,
     request_id: String,
+    /// `unavailable` (a check failed) or `draining` (shutting down).
     status: &'static str,
     checks: &'a Checks,
 }
 
 /// Readiness: 200 `ready`, or 503 `not_ready` saying which check failed, or `draining`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness: can this instance take and run a job",
+    responses(
+        (status = 200, description = "Every check passed.", body = Ready),
+        (status = 503, description = "`not_ready`: a check failed (`unavailable`) or the server is shutting down (`draining`).", body = NotReady),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let checks = readiness::check(&state.jobs, &state.config.runner.command).await;
     let draining = state.draining.is_cancelled();
@@ -72,6 +109,19 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Every metric in the Prometheus text format; the job gauges are read from the store now.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    description = "Open when `auth.metrics_public` (the default); otherwise it needs an admin key.",
+    responses(
+        (status = 200, description = "The Prometheus text exposition format.", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+        (status = 401, description = "`unauthorized`: missing or wrong key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "`forbidden`: a key that is not an admin key, or (without admin keys) a peer that is not loopback.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
     let jobs = state.jobs.list().await.map_err(ApiError::internal)?;
     let count = |phase| {

@@ -15,6 +15,28 @@ use crate::jobs::service::CancelError;
 use crate::state::AppState;
 
 /// Cancels a queued or running job, or purges a job and its files.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/analysis/job/{jobId}",
+    tag = "analysis",
+    summary = "Cancel, or purge",
+    description = "Without `purge`: a queued job leaves the queue, a running one is stopped; the \
+        answer is the failed status body (code `cancelled`), also for a job already cancelled. \
+        With `purge=true`: the job, its report and its files are removed at once.",
+    params(
+        ("jobId" = String, Path, description = "The job id, `job_<unix ms>_<16 hex digits>`.", pattern = "^job_[0-9]{13}_[0-9a-f]{16}$"),
+        ("purge" = Option<bool>, Query, description = "`true` removes the job and every file of it."),
+    ),
+    responses(
+        (status = 200, description = "The cancelled job's failed status body, or `{success, jobId, purged}`.", body = super::dto::CancelAnswer),
+        (status = 400, description = "`invalid_job_id`, or `invalid_request` (`purge` not `true`/`false`).", body = crate::error::Envelope),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`job_not_found`: the id is well-formed but not held.", body = crate::error::Envelope),
+        (status = 409, description = "`job_finished`: the job completed or failed (not cancelled), or its report is being written.", body = crate::error::Envelope),
+        (status = 410, description = "`job_expired`: not held, and its embedded time is older than `cleanup.max_age_secs`.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn cancel_job(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -33,7 +55,11 @@ pub async fn cancel_job(
     };
     if purge {
         state.jobs.purge(&id).await.map_err(map_err)?;
-        let body = serde_json::json!({"success": true, "jobId": id.as_str(), "purged": true});
+        let body = super::dto::Purged {
+            success: true,
+            job_id: id.as_str(),
+            purged: true,
+        };
         return Ok(Json(body).into_response());
     }
     let job = state.jobs.cancel(&id).await.map_err(map_err)?;

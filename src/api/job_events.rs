@@ -29,7 +29,98 @@ use crate::state::AppState;
 /// The reconnection delay announced to `EventSource` clients.
 const RETRY: Duration = Duration::from_millis(3000);
 
+/// One event of the stream, for the OpenAPI document: `event` names the body that `data`
+/// carries as JSON, `id` is the job's version.
+pub struct JobEvent;
+
+impl utoipa::PartialSchema for JobEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        let event = |name: &str, body: &str| {
+            ObjectBuilder::new()
+                .property(
+                    "event",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some([name])),
+                )
+                .required("event")
+                .property(
+                    "id",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some("^[0-9]+$"))
+                        .description(Some("The job's version.")),
+                )
+                .required("id")
+                .property(
+                    "data",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type("application/json")
+                        .content_schema(Some(Ref::from_schema_name(body))),
+                )
+                .required("data")
+                .property("retry", ObjectBuilder::new().schema_type(Type::Integer))
+        };
+        RefOr::T(
+            OneOfBuilder::new()
+                .item(event("progress", "ProcessingBody"))
+                .item(event("completed", "CompletedBody"))
+                .item(event("failed", "FailedBody"))
+                .description(Some(
+                    "`progress` events, then one `completed` or `failed`. The stream opens with \
+                     `retry: 3000`; keep-alives are comments.",
+                ))
+                .into(),
+        )
+    }
+}
+
+impl utoipa::ToSchema for JobEvent {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        for (name, schema) in [
+            ("ProcessingBody", super::dto::ProcessingBody::schema()),
+            ("CompletedBody", super::dto::CompletedBody::schema()),
+            ("FailedBody", super::dto::FailedBody::schema()),
+        ] {
+            schemas.push((name.to_owned(), schema));
+        }
+    }
+}
+
 /// The job's status as an event stream, ending after the terminal event.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/job/{jobId}/events",
+    tag = "analysis",
+    summary = "Job status as Server-Sent Events",
+    description = "`retry: 3000`, then `event: progress` (data = the processing body) for each \
+        change, then exactly one `event: completed` or `event: failed` (data = the status body), \
+        then the stream ends. Each event's `id:` is the job's version. A comment keep-alive is \
+        sent every `sse.keep_alive_secs`. Browsers that cannot set headers pass the key as \
+        `?access_token=`.",
+    params(
+        ("jobId" = String, Path, description = "The job id, `job_<unix ms>_<16 hex digits>`.", pattern = "^job_[0-9]{13}_[0-9a-f]{16}$"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The last version the client received; an unparseable value is ignored."),
+    ),
+    responses(
+        (status = 200, description = "The event stream.", content_type = "text/event-stream", body = JobEvent),
+        (status = 204, description = "The client already has the terminal event: stop reconnecting."),
+        (status = 400, description = "`invalid_job_id`: the id does not match the job-id pattern.", body = crate::error::Envelope),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`job_not_found`: the id is well-formed but not held.", body = crate::error::Envelope),
+        (status = 410, description = "`job_expired`: not held, and its embedded time is older than `cleanup.max_age_secs`.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []), ("accessToken" = []))
+)]
 pub async fn job_events(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

@@ -16,6 +16,29 @@ const DEFAULT_LIMIT: u64 = 1000;
 const MAX_LIMIT: u64 = 5000;
 
 /// One page of a completed job's table.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/job/{jobId}/results/{table}",
+    tag = "analysis",
+    summary = "All result rows, paged",
+    description = "The rows of one table of a completed job, in the order and shape of the \
+        inline arrays. `offset == total` answers an empty page.",
+    params(
+        ("jobId" = String, Path, description = "The job id, `job_<unix ms>_<16 hex digits>`.", pattern = "^job_[0-9]{13}_[0-9a-f]{16}$"),
+        ("table" = crate::results::Table, Path, description = "`onpageResults` or `keywordMapping`."),
+        ("offset" = Option<u64>, Query, description = "First row, 0-based (default 0; at most `total`)."),
+        ("limit" = Option<u64>, Query, description = "Rows per page (default 1000).", minimum = 1, maximum = 5000),
+    ),
+    responses(
+        (status = 200, description = "One page.", body = super::dto::ResultsPage),
+        (status = 400, description = "`invalid_job_id`, `invalid_table` or `invalid_pagination`.", body = crate::error::Envelope),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`job_not_found`: the id is well-formed but not held.", body = crate::error::Envelope),
+        (status = 409, description = "`job_not_completed`: the job is processing or failed.", body = crate::error::Envelope),
+        (status = 410, description = "`job_expired`: not held, and its embedded time is older than `cleanup.max_age_secs`.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn job_results(
     State(state): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,

@@ -7,23 +7,55 @@
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use jiff::Timestamp;
 
 use super::dto::status_body;
-use super::params::{if_none_match, job_id_path, not_held};
+use super::params::{IfNoneMatch, job_id_path, not_held};
 use crate::error::ApiError;
 use crate::jobs::model::{Job, Status};
 use crate::results::etag_of;
 use crate::state::AppState;
 
 /// The job's status body.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/job/{jobId}",
+    tag = "analysis",
+    summary = "Job status",
+    description = "The processing, completed or failed body of a job, with polling aids: a strong \
+        `ETag` of the exact bytes, `Cache-Control: private, no-cache`, and `Retry-After` while \
+        processing. A matching `If-None-Match` answers 304.",
+    params(
+        ("jobId" = String, Path, description = "The job id, `job_<unix ms>_<16 hex digits>`.", pattern = "^job_[0-9]{13}_[0-9a-f]{16}$"),
+        ("If-None-Match" = Option<String>, Header, description = "ETags (a list, or `*`) the client holds."),
+    ),
+    responses(
+        (status = 200, description = "The status body.", body = super::dto::JobStatusBody,
+            headers(
+                ("ETag" = String, description = "Strong tag of the body bytes."),
+                ("Cache-Control" = String, description = "`private, no-cache`"),
+                ("Retry-After" = u64, description = "Seconds until the next poll is useful; only while processing."),
+            )),
+        (status = 304, description = "`If-None-Match` matched: no body.",
+            headers(
+                ("ETag" = String, description = "Strong tag of the body bytes."),
+                ("Cache-Control" = String, description = "`private, no-cache`"),
+                ("Retry-After" = u64, description = "Only while processing."),
+            )),
+        (status = 400, description = "`invalid_job_id`: the id does not match the job-id pattern.", body = crate::error::Envelope),
+        (status = 401, description = "`unauthorized`: missing or wrong API key.", body = crate::error::Envelope, headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 404, description = "`job_not_found`: the id is well-formed but not held.", body = crate::error::Envelope),
+        (status = 410, description = "`job_expired`: not held, and its embedded time is older than `cleanup.max_age_secs`.", body = crate::error::Envelope),
+    ),
+    security((), ("bearerAuth" = []), ("apiKey" = []))
+)]
 pub async fn job_status(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    if_none_match: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let id = job_id_path(path)?;
     let job = state.jobs.get(&id).await.map_err(ApiError::internal)?;
@@ -31,7 +63,7 @@ pub async fn job_status(
     let retry_after = (job.status == Status::Processing).then(|| state.jobs.retry_after_secs(&job));
     let (etag, body) = match &job.completion {
         Some(done) if job.status == Status::Completed => {
-            if if_none_match(&headers, &done.etag) {
+            if if_none_match.matches(&done.etag) {
                 return Ok(not_modified(&done.etag, None));
             }
             let body = state
@@ -43,7 +75,7 @@ pub async fn job_status(
         }
         _ => rendered(&job, &state),
     };
-    if if_none_match(&headers, &etag) {
+    if if_none_match.matches(&etag) {
         return Ok(not_modified(&etag, retry_after));
     }
     Ok(with_polling_headers(

@@ -1,9 +1,12 @@
 //! Parsing of path and query parameters shared by the job routes.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::PathRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use jiff::Timestamp;
 
 use crate::error::{ApiError, ErrorCode};
@@ -67,16 +70,44 @@ pub fn retention_text(max_age: Duration) -> String {
 
 /// Whether `If-None-Match` (a list, or `*`) matches `etag` (weak comparison, RFC 9110 §13.1.2).
 pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
-    let ours = bare(etag);
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|list| {
-            list.split(',')
-                .any(|tag| tag.trim() == "*" || bare(tag) == ours)
-        })
+    any_matches(headers.get_all(header::IF_NONE_MATCH).iter(), etag)
+}
+
+fn any_matches<'a>(lines: impl Iterator<Item = &'a HeaderValue>, etag: &str) -> bool {
+    let mut lines = lines.peekable();
+    // A poller sends back exactly the tag it was given: settle that without parsing the list.
+    if lines
+        .peek()
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return true;
+    }
+    let bare = |t: &'a str| t.trim().trim_start_matches("W/");
+    let ours = etag.trim().trim_start_matches("W/");
+    lines.filter_map(|v| v.to_str().ok()).any(|list| {
+        list.split(',')
+            .any(|tag| tag.trim() == "*" || bare(tag) == ours)
+    })
+}
+
+/// The `If-None-Match` lines of a request, extracted without copying its other headers (a
+/// polled route answers most requests with `304`, so this is its hot path).
+pub struct IfNoneMatch(Vec<HeaderValue>);
+
+impl IfNoneMatch {
+    /// Whether the client already holds `etag`.
+    pub fn matches(&self, etag: &str) -> bool {
+        any_matches(self.0.iter(), etag)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let lines = parts.headers.get_all(header::IF_NONE_MATCH);
+        Ok(Self(lines.iter().cloned().collect()))
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::error::ErrorBody;
 use crate::upload::UploadKind;
 
 /// The `filterOption` of an upload: every row, or only the rows worth acting on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FilterOption {
     All,
@@ -53,7 +53,7 @@ impl fmt::Display for FilterOption {
 }
 
 /// The `status` field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Processing,
@@ -62,7 +62,7 @@ pub enum Status {
 }
 
 /// The `phase` field of a processing (or failed) job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Queued,

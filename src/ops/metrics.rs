@@ -10,12 +10,13 @@
 //! `unmatched`, `status` an HTTP status or a job status, `code` an [`crate::error::ErrorCode`].
 //! Nothing a client sends ever becomes a label value.
 
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::MatchedPath;
+use axum::http::StatusCode;
+use dashmap::DashMap;
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -166,22 +167,66 @@ pub fn set_job_gauges(queued: usize, running: usize) {
     ::metrics::gauge!(JOBS_RUNNING).set(running as f64);
 }
 
-/// Middleware (installed with `Router::layer`, so it runs after routing and sees
-/// [`MatchedPath`]): counts and times every response by route template.
-pub async fn track_http(request: Request, next: Next) -> Response {
-    let route = route_label(request.extensions().get::<MatchedPath>());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    ::metrics::histogram!(HTTP_DURATION, "route" => route.clone())
-        .record(started.elapsed().as_secs_f64());
-    let status = response.status().as_u16().to_string();
-    ::metrics::counter!(HTTP_REQUESTS, "route" => route, "status" => status).increment(1);
-    response
+/// The HTTP metrics of one route template, its handles looked up once: counting a response is
+/// then an atomic add instead of a registry lookup with freshly allocated labels.
+pub struct RouteMetrics {
+    route: String,
+    duration: Histogram,
+    /// One counter per status seen on this route (a handful).
+    by_status: RwLock<Vec<(u16, Counter)>>,
 }
 
-/// The template (`/api/v1/analysis/job/{job_id}`), never the path a client sent.
-fn route_label(matched: Option<&MatchedPath>) -> String {
-    matched.map_or_else(|| UNMATCHED.to_owned(), |m| m.as_str().to_owned())
+impl RouteMetrics {
+    fn new(route: String) -> Self {
+        Self {
+            duration: ::metrics::histogram!(HTTP_DURATION, "route" => route.clone()),
+            route,
+            by_status: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// Counts one response and times it.
+    pub fn record(&self, status: StatusCode, elapsed: Duration) {
+        self.duration.record(elapsed.as_secs_f64());
+        let code = status.as_u16();
+        let known = |counters: &[(u16, Counter)]| {
+            counters
+                .iter()
+                .find(|(s, _)| *s == code)
+                .map(|(_, c)| c.clone())
+        };
+        let counted = known(
+            &self
+                .by_status
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let counter = counted.unwrap_or_else(|| {
+            let mut counters = self.by_status.write().unwrap_or_else(PoisonError::into_inner);
+            known(&counters).unwrap_or_else(|| {
+                let counter = ::metrics::counter!(HTTP_REQUESTS, "route" => self.route.clone(), "status" => code.to_string());
+                counters.push((code, counter.clone()));
+                counter
+            })
+        });
+        counter.increment(1);
+    }
+}
+
+/// The metrics of the route a request matched (the template, `/api/v1/analysis/job/{job_id}`,
+/// never the path a client sent), or of [`UNMATCHED`].
+pub fn http_route(matched: Option<&MatchedPath>) -> Arc<RouteMetrics> {
+    static ROUTES: OnceLock<DashMap<String, Arc<RouteMetrics>>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(DashMap::new);
+    let route = matched.map_or(UNMATCHED, MatchedPath::as_str);
+    if let Some(known) = routes.get(route) {
+        return Arc::clone(&known);
+    }
+    Arc::clone(
+        &routes
+            .entry(route.to_owned())
+            .or_insert_with(|| Arc::new(RouteMetrics::new(route.to_owned()))),
+    )
 }
 
 #[cfg(test)]
@@ -227,6 +272,40 @@ mod tests {
 
     #[test]
     fn a_request_without_a_matched_route_is_labelled_unmatched() {
-        assert_eq!(route_label(None), UNMATCHED);
+        assert_eq!(http_route(None).route, UNMATCHED);
+    }
+
+    #[test]
+    fn route_metrics_count_each_status_apart_and_time_every_response() {
+        let recorder = builder()
+            .unwrap_or_else(|e| panic!("buckets accepted: {e}"))
+            .build_recorder();
+        let handle = recorder.handle();
+        ::metrics::with_local_recorder(&recorder, || {
+            let route = RouteMetrics::new("/api/v1/analysis/job/{job_id}".to_owned());
+            route.record(StatusCode::NOT_MODIFIED, Duration::from_micros(50));
+            route.record(StatusCode::NOT_MODIFIED, Duration::from_micros(50));
+            route.record(StatusCode::NOT_FOUND, Duration::from_millis(2));
+        });
+        let text = handle.render();
+        let route = "route=\"/api/v1/analysis/job/{job_id}\"";
+        assert!(
+            text.contains(&format!(
+                "rankmap_http_requests_total{{{route},status=\"304\"}} 2"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "rankmap_http_requests_total{{{route},status=\"404\"}} 1"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "rankmap_http_request_duration_seconds_count{{{route}}} 3"
+            )),
+            "{text}"
+        );
     }
 }

@@ -40,12 +40,20 @@ impl Serialize for Check {
 }
 
 /// The `checks` object, in the contract's key order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Checks {
+    /// `ok`, or why the job store did not answer.
+    #[schema(value_type = String)]
     pub store: Check,
+    /// `ok`, or why the uploads directory takes no file.
+    #[schema(value_type = String)]
     pub uploads_dir: Check,
+    /// `ok`, or why the results directory takes no file.
+    #[schema(value_type = String)]
     pub results_dir: Check,
+    /// `ok`, or why the analysis command does not resolve.
+    #[schema(value_type = String)]
     pub analyzer: Check,
 }
 

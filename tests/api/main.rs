@@ -13,6 +13,7 @@ mod helpers;
 mod job_lifecycle;
 mod job_status;
 mod limits;
+mod openapi;
 mod operations;
 mod runner;
 mod shutdown;

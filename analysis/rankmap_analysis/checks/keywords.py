@@ -8,6 +8,7 @@ only. Tokenisation is cached per text because the same keyword is matched many t
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote
@@ -26,14 +27,26 @@ why with your you my our can do does de la le les des du et en el los las y
 """.split())
 
 
+# ASCII text is its own NFKD form and has no combining marks; its non-alphanumeric characters
+# are turned into spaces with one table.
+_ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+# ``[\W_]`` is exactly "not ``str.isalnum()``" for every code point (re's word characters are
+# the alphanumerics plus ``_``); tests/test_checks_keywords.py checks all of them.
+_NON_ALNUM = re.compile(r"[\W_]")
+
+
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _to_spaces(text: str) -> str:
     # Every non-alphanumeric character (including - _ . / +) separates words.
-    return "".join(ch if ch.isalnum() else " " for ch in text)
+    if text.isascii():
+        return text.translate(_ASCII_SPACES)
+    return _NON_ALNUM.sub(" ", text)
 
 
 @lru_cache(maxsize=65536)
