@@ -9,7 +9,7 @@
 //   node tests/e2e/bench/socketio_latency.js [jobs=200]
 // The server binary is $RANKMAP_BIN, or target/release/rankmap.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { connect, connected, record, repoRoot, startServer, subscribe, upload } from '../lib/server.js';
@@ -62,6 +62,7 @@ for (let i = 0; i < jobs; i += 1) {
 }
 socket.disconnect();
 await server.stop();
+rmSync(stamps, { recursive: true, force: true });
 
 latencies.sort((a, b) => a - b);
 const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
