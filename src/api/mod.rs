@@ -19,6 +19,7 @@ pub(crate) mod params;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::error::ApiError;
@@ -32,9 +33,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every route of the service, with socket.io on `/socket.io/` when `socketio` is given. The
-/// socket.io layer sits inside CORS (browsers polling from another origin need it) and outside
-/// the edge (a socket.io connection authenticates with its auth payload, and its polling
-/// requests are not API routes to count).
+/// socket.io service is a route of its own, added after the edge layer and inside CORS: only
+/// its own requests reach it (the API routes do not pay for its path check and body wrapper),
+/// browsers polling from another origin get CORS, and the edge does not apply (a connection
+/// authenticates with its auth payload, and its polling requests are not API routes to count).
 pub fn router_with(
     state: AppState,
     socketio: Option<socketioxide::layer::SocketIoLayer>,
@@ -72,7 +74,15 @@ pub fn router_with(
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(edge::EdgeLayer::new(state.clone()));
     let router = match socketio {
-        Some(socketio) => router.layer(socketio),
+        Some(socketio) => {
+            let unknown = tower::service_fn(|_: axum::extract::Request| async {
+                Ok::<_, std::convert::Infallible>(ApiError::route_not_found().into_response())
+            });
+            let service = tower::Layer::layer(&socketio, unknown);
+            router
+                .route_service("/socket.io", service.clone())
+                .route_service("/socket.io/", service)
+        }
         None => router,
     };
     // Outside the edge, so that a refusal still carries the CORS headers a browser needs to
