@@ -4,7 +4,8 @@
 //! # Layout
 //!
 //! The request path: [`startup`] binds the listener and runs the accept loop; [`api`] holds the
-//! router and one handler module per operation; handlers parse into typed values
+//! router, the [`api::edge`] layer every request passes (request id, [`auth`], metrics) and one
+//! handler module per operation; handlers parse into typed values
 //! ([`jobs::id::JobId`], [`jobs::model::FilterOption`]), call [`jobs::service::JobService`] and
 //! answer DTOs or an [`error::ApiError`] envelope.
 //!
