@@ -11,7 +11,7 @@
 //!
 //! The job path: an upload becomes a queued [`jobs::model::Job`] in a [`jobs::store::JobStore`]
 //! and its id goes into a [`jobs::queue::JobQueue`]; when a worker slot frees up the job runs
-//! ([`jobs::worker`]): the script is spawned by [`runner`], its `result.json` is ingested into
+//! (`jobs::worker`): the script is spawned by [`runner`], its `result.json` is ingested into
 //! NDJSON tables by [`results`], the workbook is written by [`report`], and the completed body
 //! is stored once and served from bytes. [`jobs::cleanup`] sweeps finished jobs after their
 //! retention.

@@ -2,7 +2,7 @@
 //! it runs after routing and sees the matched route template):
 //!
 //! - the request id ([`crate::request_id`]): assigned, scoped for the handler, echoed;
-//! - the request span carrying that id, which the job's log lines inherit (see [`request_span`]);
+//! - the request span carrying that id, which the job's log lines inherit (see `request_span`);
 //! - authentication ([`crate::auth::check`]), answered with its 401/403 envelope;
 //! - the HTTP metrics of the matched route ([`crate::ops::metrics::http_route`]).
 //!

@@ -3,7 +3,7 @@
 //! A client sends `subscribe-job` with `"job_…"` or `{"jobId": "job_…"}` (and an ack callback
 //! if it wants one); its socket joins room `job:<jobId>` and receives the job's current state at
 //! once as `job-progress`, `job-completed` or `job-failed` (the status bodies of §1.2 with the
-//! job's `version`), then every newer state through the job's [`relay::Relay`]. A malformed,
+//! job's `version`), then every newer state through the job's relay (`relay::Relay`). A malformed,
 //! unknown or expired id, or a 101st subscription, answers `job-error` with the error envelope
 //! (and the same envelope as the ack). `unsubscribe-job` leaves the room.
 //!
