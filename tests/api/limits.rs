@@ -195,3 +195,73 @@ async fn cors_answers_preflights_for_configured_origins_and_exposes_the_polling_
         .unwrap();
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn with_auth_on_preflights_pass_and_a_refusal_is_readable_cross_origin() {
+    let app = spawn_app_with(|c| {
+        c.server.cors_origins = vec!["https://app.example".into()];
+        c.auth.api_keys = vec!["k1".into()];
+    })
+    .await;
+    let url = app.url("/api/v1/analysis/job/job_1738268400000_a1b2c3d4e5f6a7b8");
+    // The browser sends the preflight without credentials: CORS answers it, not auth.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    // A request without a key is refused, and the refusal carries CORS headers, so the page
+    // can read the 401 instead of seeing a network error.
+    let refused = app
+        .client
+        .get(&url)
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert!(refused.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn without_configured_origins_there_are_no_cors_headers() {
+    let app = spawn_app_with(|_| {}).await;
+    let url = app.url("/api/v1/analysis/job/job_1738268400000_a1b2c3d4e5f6a7b8");
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 405);
+    assert!(
+        !preflight
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    let get = app
+        .client
+        .get(&url)
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    // An id from long ago: expired, answered as usual, with no CORS headers.
+    assert_eq!(get.status(), 410);
+    assert!(!get.headers().contains_key("access-control-allow-origin"));
+}
