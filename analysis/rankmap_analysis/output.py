@@ -122,8 +122,9 @@ def issue_json(issue) -> dict:
     }
 
 
-def onpage_row(result, drop_info: bool) -> dict:
-    """One §9.2 ``onpageResults`` row from a pipeline ``PageResult``."""
+def _page_parts(result, drop_info: bool):
+    """What both §9.2 row writers derive from a ``PageResult``: the page, the issues shown
+    (without ``info`` ones when ``drop_info``), the robots directives and the inlink count."""
     page = result.page
     issues = result.issues
     if drop_info:
@@ -131,6 +132,12 @@ def onpage_row(result, drop_info: bool) -> dict:
     robots = [text.strip() for text in (page.meta_robots, page.x_robots_tag)
               if text and text.strip()]
     inlinks = page.unique_inlinks if page.unique_inlinks is not None else page.inlinks
+    return page, issues, robots, inlinks
+
+
+def onpage_row(result, drop_info: bool) -> dict:
+    """One §9.2 ``onpageResults`` row from a pipeline ``PageResult``."""
+    page, issues, robots, inlinks = _page_parts(result, drop_info)
     align = result.alignment
     target = result.target
     return {
@@ -324,13 +331,7 @@ def _j_length(length, text) -> str:
 
 def onpage_json(result, drop_info: bool) -> str:
     """``_encode(onpage_row(result, drop_info))``, written directly like ``keyword_json``."""
-    page = result.page
-    issues = result.issues
-    if drop_info:
-        issues = [issue for issue in issues if issue.severity != "info"]
-    robots = [text.strip() for text in (page.meta_robots, page.x_robots_tag)
-              if text and text.strip()]
-    inlinks = page.unique_inlinks if page.unique_inlinks is not None else page.inlinks
+    page, issues, robots, inlinks = _page_parts(result, drop_info)
     align = result.alignment
     target = result.target
     title, description, h1 = page.title, page.meta_description, page.h1

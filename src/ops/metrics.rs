@@ -189,27 +189,29 @@ impl RouteMetrics {
     pub fn record(&self, status: StatusCode, elapsed: Duration) {
         self.duration.record(elapsed.as_secs_f64());
         let code = status.as_u16();
-        let known = |counters: &[(u16, Counter)]| {
-            counters
-                .iter()
-                .find(|(s, _)| *s == code)
-                .map(|(_, c)| c.clone())
+        // Increments the status's counter if it is known yet.
+        let counted = |counters: &[(u16, Counter)]| {
+            let known = counters.iter().find(|(s, _)| *s == code);
+            known.map(|(_, counter)| counter.increment(1)).is_some()
         };
-        let counted = known(
+        if counted(
             &self
                 .by_status
                 .read()
                 .unwrap_or_else(PoisonError::into_inner),
-        );
-        let counter = counted.unwrap_or_else(|| {
-            let mut counters = self.by_status.write().unwrap_or_else(PoisonError::into_inner);
-            known(&counters).unwrap_or_else(|| {
-                let counter = ::metrics::counter!(HTTP_REQUESTS, "route" => self.route.clone(), "status" => code.to_string());
-                counters.push((code, counter.clone()));
-                counter
-            })
-        });
-        counter.increment(1);
+        ) {
+            return;
+        }
+        let mut counters = self
+            .by_status
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Another thread may have added it between the two locks.
+        if !counted(&counters) {
+            let counter = ::metrics::counter!(HTTP_REQUESTS, "route" => self.route.clone(), "status" => code.to_string());
+            counter.increment(1);
+            counters.push((code, counter));
+        }
     }
 }
 
@@ -233,18 +235,23 @@ pub fn http_route(matched: Option<&MatchedPath>) -> Arc<RouteMetrics> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_histogram_gets_buckets_so_it_renders_as_a_histogram() {
+    /// The exposition text after `record` ran against a fresh recorder of this exporter.
+    fn rendered_after(record: impl FnOnce()) -> String {
         let recorder = builder()
             .unwrap_or_else(|e| panic!("buckets accepted: {e}"))
             .build_recorder();
         let handle = recorder.handle();
-        ::metrics::with_local_recorder(&recorder, || {
+        ::metrics::with_local_recorder(&recorder, record);
+        handle.render()
+    }
+
+    #[test]
+    fn every_histogram_gets_buckets_so_it_renders_as_a_histogram() {
+        let text = rendered_after(|| {
             job_ran(Duration::from_millis(700));
             job_started(Duration::from_secs(3));
             ::metrics::histogram!(HTTP_DURATION, "route" => "/healthz").record(0.002);
         });
-        let text = handle.render();
         assert!(
             text.contains("rankmap_job_duration_seconds_bucket{le=\"0.5\"} 0"),
             "{text}"
@@ -277,17 +284,12 @@ mod tests {
 
     #[test]
     fn route_metrics_count_each_status_apart_and_time_every_response() {
-        let recorder = builder()
-            .unwrap_or_else(|e| panic!("buckets accepted: {e}"))
-            .build_recorder();
-        let handle = recorder.handle();
-        ::metrics::with_local_recorder(&recorder, || {
+        let text = rendered_after(|| {
             let route = RouteMetrics::new("/api/v1/analysis/job/{job_id}".to_owned());
             route.record(StatusCode::NOT_MODIFIED, Duration::from_micros(50));
             route.record(StatusCode::NOT_MODIFIED, Duration::from_micros(50));
             route.record(StatusCode::NOT_FOUND, Duration::from_millis(2));
         });
-        let text = handle.render();
         let route = "route=\"/api/v1/analysis/job/{job_id}\"";
         assert!(
             text.contains(&format!(

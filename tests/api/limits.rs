@@ -141,22 +141,42 @@ async fn connections_beyond_the_limit_wait_until_one_closes() {
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 404"));
 }
 
+/// The origin the CORS tests allow.
+const APP_ORIGIN: &str = "https://app.example";
+
+/// A browser's preflight from [`APP_ORIGIN`] for a `GET` that will send `headers`.
+async fn preflight(app: &TestApp, url: &str, headers: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(reqwest::Method::OPTIONS, url)
+        .header("origin", APP_ORIGIN)
+        .header("access-control-request-method", "GET");
+    if let Some(headers) = headers {
+        request = request.header("access-control-request-headers", headers);
+    }
+    request.send().await.unwrap()
+}
+
+/// A cross-origin `GET` from `origin`.
+async fn get_from(app: &TestApp, url: &str, origin: &str) -> reqwest::Response {
+    app.client
+        .get(url)
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn cors_answers_preflights_for_configured_origins_and_exposes_the_polling_headers() {
     let app = spawn_app_with(|c| c.server.cors_origins = vec!["https://app.example".into()]).await;
     let url = app.url("/api/v1/analysis/job/job_1738268400000_a1b2c3d4e5f6a7b8");
-    let preflight = app
-        .client
-        .request(reqwest::Method::OPTIONS, &url)
-        .header("origin", "https://app.example")
-        .header("access-control-request-method", "GET")
-        .header(
-            "access-control-request-headers",
-            "if-none-match, authorization, x-api-key, last-event-id",
-        )
-        .send()
-        .await
-        .unwrap();
+    let preflight = preflight(
+        &app,
+        &url,
+        Some("if-none-match, authorization, x-api-key, last-event-id"),
+    )
+    .await;
     let h = preflight.headers();
     assert_eq!(h["access-control-allow-origin"], "https://app.example");
     let allowed = h["access-control-allow-headers"]
@@ -172,13 +192,7 @@ async fn cors_answers_preflights_for_configured_origins_and_exposes_the_polling_
     ] {
         assert!(allowed.contains(name), "{name} not allowed: {allowed}");
     }
-    let get = app
-        .client
-        .get(&url)
-        .header("origin", "https://app.example")
-        .send()
-        .await
-        .unwrap();
+    let get = get_from(&app, &url, APP_ORIGIN).await;
     let exposed = get.headers()["access-control-expose-headers"]
         .to_str()
         .unwrap()
@@ -186,13 +200,7 @@ async fn cors_answers_preflights_for_configured_origins_and_exposes_the_polling_
     for name in ["etag", "retry-after", "location", "x-request-id"] {
         assert!(exposed.contains(name), "{name} not exposed: {exposed}");
     }
-    let other = app
-        .client
-        .get(&url)
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let other = get_from(&app, &url, "https://evil.example").await;
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
 
@@ -205,15 +213,7 @@ async fn with_auth_on_preflights_pass_and_a_refusal_is_readable_cross_origin() {
     .await;
     let url = app.url("/api/v1/analysis/job/job_1738268400000_a1b2c3d4e5f6a7b8");
     // The browser sends the preflight without credentials: CORS answers it, not auth.
-    let preflight = app
-        .client
-        .request(reqwest::Method::OPTIONS, &url)
-        .header("origin", "https://app.example")
-        .header("access-control-request-method", "GET")
-        .header("access-control-request-headers", "authorization")
-        .send()
-        .await
-        .unwrap();
+    let preflight = preflight(&app, &url, Some("authorization")).await;
     assert!(preflight.status().is_success(), "{}", preflight.status());
     assert_eq!(
         preflight.headers()["access-control-allow-origin"],
@@ -221,13 +221,7 @@ async fn with_auth_on_preflights_pass_and_a_refusal_is_readable_cross_origin() {
     );
     // A request without a key is refused, and the refusal carries CORS headers, so the page
     // can read the 401 instead of seeing a network error.
-    let refused = app
-        .client
-        .get(&url)
-        .header("origin", "https://app.example")
-        .send()
-        .await
-        .unwrap();
+    let refused = get_from(&app, &url, APP_ORIGIN).await;
     assert_eq!(refused.status(), 401);
     assert_eq!(
         refused.headers()["access-control-allow-origin"],
@@ -240,27 +234,14 @@ async fn with_auth_on_preflights_pass_and_a_refusal_is_readable_cross_origin() {
 async fn without_configured_origins_there_are_no_cors_headers() {
     let app = spawn_app_with(|_| {}).await;
     let url = app.url("/api/v1/analysis/job/job_1738268400000_a1b2c3d4e5f6a7b8");
-    let preflight = app
-        .client
-        .request(reqwest::Method::OPTIONS, &url)
-        .header("origin", "https://app.example")
-        .header("access-control-request-method", "GET")
-        .send()
-        .await
-        .unwrap();
+    let preflight = preflight(&app, &url, None).await;
     assert_eq!(preflight.status(), 405);
     assert!(
         !preflight
             .headers()
             .contains_key("access-control-allow-origin")
     );
-    let get = app
-        .client
-        .get(&url)
-        .header("origin", "https://app.example")
-        .send()
-        .await
-        .unwrap();
+    let get = get_from(&app, &url, APP_ORIGIN).await;
     // An id from long ago: expired, answered as usual, with no CORS headers.
     assert_eq!(get.status(), 410);
     assert!(!get.headers().contains_key("access-control-allow-origin"));

@@ -16,18 +16,22 @@ struct Polling<'a> {
     pending: std::cell::RefCell<std::collections::VecDeque<String>>,
 }
 
+/// The body of a long-polling `GET`.
+async fn get_text(app: &TestApp, url: String) -> String {
+    app.client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 impl<'a> Polling<'a> {
     /// The handshake; returns the session and the open packet.
     async fn open(app: &'a TestApp) -> (Self, Value) {
-        let text = app
-            .client
-            .get(app.url("/socket.io/?EIO=4&transport=polling"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = get_text(app, app.url("/socket.io/?EIO=4&transport=polling")).await;
         let open: Value =
             serde_json::from_str(text.strip_prefix('0').expect("open packet")).unwrap();
         let sid = open["sid"].as_str().unwrap().to_owned();
@@ -68,16 +72,7 @@ impl<'a> Polling<'a> {
                 seen.push(packet);
                 continue;
             }
-            let text = self
-                .app
-                .client
-                .get(self.url())
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let text = get_text(self.app, self.url()).await;
             for packet in text.split('\u{1e}') {
                 if packet == "2" {
                     self.send("3").await;
